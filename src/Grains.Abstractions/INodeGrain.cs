@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace Brummer.Grains.Abstractions;
+
+/// <summary>A node's status feed, keyed by node name and living on that node.</summary>
+[Alias("brummer.node")]
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>The node's current snapshot, for a first view or a resync.</summary>
+    [Alias("snapshot")]
+    Task<NodeSnapshot> GetSnapshotAsync();
+
+    /// <summary>Registers (or refreshes) an observer that receives every newer snapshot; subscriptions expire unless renewed.</summary>
+    [Alias("subscribe")]
+    Task SubscribeAsync(IStatusObserver observer);
+
+    [Alias("unsubscribe")]
+    Task UnsubscribeAsync(IStatusObserver observer);
+}
+
+/// <summary>Receives a node's snapshots as they change (gateways implement it).</summary>
+[Alias("brummer.status-observer")]
+public interface IStatusObserver : IGrainObserver
+{
+    [Alias("on-snapshot"), OneWay]
+    Task OnSnapshotAsync(NodeSnapshot snapshot);
+}

@@ -1,0 +1,37 @@
+namespace Brummer.Grains.Abstractions;
+
+/// <summary>
+/// One immutable view of a script's process. A new instance is published on every change,
+/// so a reader holding a reference always sees a consistent set of fields.
+/// </summary>
+/// <param name="Version">The node's status-table version at which this view was published; only grows.</param>
+[GenerateSerializer, Immutable, Alias("brummer.process-info")]
+public sealed record ProcessInfo(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Name,
+    [property: Id(2)] ProcessStatus Status,
+    [property: Id(3)] int? Pid,
+    [property: Id(4)] DateTimeOffset? StartedAt,
+    [property: Id(5)] DateTimeOffset? ExitedAt,
+    [property: Id(6)] int? ExitCode,
+    [property: Id(7)] int Restarts,
+    [property: Id(8)] string? LastLine,
+    [property: Id(9)] string? Reason,
+    [property: Id(10)] long Version);
+
+/// <summary>A runnable script a node discovered.</summary>
+/// <param name="Command">What the script does, as written in its source (e.g. <c>node server.js</c>).</param>
+/// <param name="Source">Where it was discovered and how it is run, e.g. <c>package.json (npm)</c>.</param>
+[GenerateSerializer, Immutable, Alias("brummer.script-info")]
+public sealed record ScriptInfo(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Command,
+    [property: Id(3)] string Source);
+
+/// <summary>The result of asking to run a script.</summary>
+/// <param name="AlreadyRunning">True when the script was already running and nothing new was started.</param>
+[GenerateSerializer, Immutable, Alias("brummer.run-result")]
+public sealed record RunResult(
+    [property: Id(0)] ProcessInfo Process,
+    [property: Id(1)] bool AlreadyRunning);

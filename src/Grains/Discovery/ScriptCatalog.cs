@@ -1,0 +1,26 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace Brummer.Grains.Discovery;
+
+/// <summary>The scripts a node may run. Only these are runnable: nothing else is ever executed.</summary>
+public sealed class ScriptCatalog
+{
+    private readonly FrozenDictionary<string, ScriptDefinition> _byName;
+
+    public ScriptCatalog(string directory, IEnumerable<ScriptDefinition> scripts)
+    {
+        ArgumentNullException.ThrowIfNull(scripts);
+        Directory = directory;
+        Scripts = [.. scripts.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        _byName = Scripts.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
+    }
+
+    public string Directory { get; }
+
+    /// <summary>All scripts, ordered by name.</summary>
+    public ImmutableArray<ScriptDefinition> Scripts { get; }
+
+    public bool TryGet(string name, out ScriptDefinition script) =>
+        _byName.TryGetValue(name, out script!);
+}

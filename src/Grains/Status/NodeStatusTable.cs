@@ -1,0 +1,105 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Brummer.Grains.Abstractions;
+
+namespace Brummer.Grains.Status;
+
+/// <summary>
+/// The node's lock-free table of process state. Writers (state changes, rare) serialize on a lock and publish
+/// new immutable objects; readers never lock, never allocate and never call a grain:
+/// <see cref="Get"/> is a dictionary probe plus one volatile load, <see cref="Snapshot"/> is one volatile load of a
+/// precomputed immutable snapshot whose <see cref="NodeSnapshot.Processes"/> is shared, not copied, per read.
+/// </summary>
+public sealed class NodeStatusTable
+{
+    private readonly FrozenDictionary<string, ProcessCell> _cells;
+    private readonly ProcessCell[] _slots;
+    private readonly ImmutableArray<ScriptInfo> _scripts;
+    private readonly TimeProvider _time;
+    private readonly Lock _writeGate = new();
+    private readonly ChangeSignal _changed = new();
+    private NodeSnapshot _snapshot;
+    private long _version;
+    private int _published;
+
+    public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(node);
+        ArgumentNullException.ThrowIfNull(scripts);
+        Node = node;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _scripts = [.. scripts];
+        _slots = new ProcessCell[_scripts.Length];
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            _slots[i] = new ProcessCell(_scripts[i], i);
+        }
+
+        _cells = _slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal);
+        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, []);
+    }
+
+    public string Node { get; }
+
+    public ImmutableArray<ScriptInfo> Scripts => _scripts;
+
+    /// <summary>The latest snapshot of the whole node. One volatile read; the result is immutable.</summary>
+    public NodeSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>The latest view of one script's process, or null if it never ran or is unknown.</summary>
+    public ProcessInfo? Get(string name) => _cells.TryGetValue(name, out var cell) ? cell.Current : null;
+
+    /// <summary>The cell of a script, for callers that read it repeatedly without a name lookup.</summary>
+    public bool TryGetCell(string name, out ProcessCell cell) => _cells.TryGetValue(name, out cell!);
+
+    /// <summary>
+    /// Publishes a new view of one script's process, stamped with the next version, and a new node snapshot.
+    /// </summary>
+    public ProcessInfo Publish(ProcessInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (!_cells.TryGetValue(info.Name, out var cell))
+        {
+            throw new ArgumentException($"'{info.Name}' is not a script of node '{Node}'.", nameof(info));
+        }
+
+        ProcessInfo stamped;
+        lock (_writeGate)
+        {
+            var version = ++_version;
+            stamped = info with { Node = Node, Version = version };
+            var wasEmpty = cell.Current is null;
+            cell.Set(stamped);
+            if (wasEmpty)
+            {
+                _published++;
+            }
+
+            var processes = new ProcessInfo[_published];
+            var at = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot.Current is { } current)
+                {
+                    processes[at++] = current;
+                }
+            }
+
+            var previous = _snapshot;
+            Volatile.Write(ref _snapshot, new NodeSnapshot(
+                Node,
+                previous.Address,
+                version,
+                _time.GetUtcNow(),
+                _scripts,
+                ImmutableCollectionsMarshal.AsImmutableArray(processes)));
+        }
+
+        _changed.Set();
+        return stamped;
+    }
+
+    /// <summary>Completes after at least one publish since the previous call returned (bursts coalesce).</summary>
+    public Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
+}
