@@ -16,6 +16,10 @@ public interface INodeGrain : IGrainWithStringKey
 
     [Alias("unsubscribe")]
     Task UnsubscribeAsync(IStatusObserver observer);
+
+    /// <summary>Pushes the node's current snapshot to every subscriber. Called by the node itself when its table changes.</summary>
+    [Alias("push")]
+    Task PushAsync();
 }
 
 /// <summary>Receives a node's snapshots as they change (gateways implement it).</summary>

@@ -5,41 +5,29 @@ using Microsoft.Extensions.Logging;
 namespace Brummer.Grains.Status;
 
 /// <summary>
-/// Pushes the node's snapshot to every subscribed gateway whenever the status table changes. Bursts of changes
-/// coalesce into one push of the newest snapshot, so a churning node never queues stale work.
+/// Asks the node grain to push the node's snapshot to its subscribers whenever the status table changes.
+/// Bursts of changes coalesce into one push of the newest snapshot, so a churning node never queues stale work.
+/// The push itself goes out from the grain: observers are notified from grain context, the Orleans pattern.
 /// </summary>
-public sealed class StatusPublisher(NodeStatusTable table, StatusSubscriptions subscriptions, ILogger<StatusPublisher> logger)
-    : BackgroundService
+public sealed class StatusPublisher(NodeStatusTable table, IGrainFactory grains, ILogger<StatusPublisher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var node = grains.GetGrain<INodeGrain>(table.Node);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await table.WaitForChangeAsync(stoppingToken);
+                await node.PushAsync();
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-
-            Push(table.Snapshot);
-        }
-    }
-
-    private void Push(NodeSnapshot snapshot)
-    {
-        foreach (var observer in subscriptions.Live())
-        {
-            try
-            {
-                // One-way call: a slow or dead gateway never holds up the node.
-                _ = observer.OnSnapshotAsync(snapshot);
-            }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                logger.LogDebug(ex, "Pushing snapshot {Version} to an observer failed", snapshot.Version);
+                logger.LogWarning(ex, "Pushing node {Node}'s status failed; gateways catch up at their next resync", table.Node);
             }
         }
     }

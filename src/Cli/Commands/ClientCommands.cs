@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Brummer.Gateway.Contracts;
+
+namespace Brummer.Cli.Commands;
+
+/// <summary>Verbs that talk to a running gateway's JSON API.</summary>
+internal static class ClientCommands
+{
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    public static IEnumerable<Command> Create(Option<Uri> gateway)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the gateway's JSON instead of a table." };
+        var nodeFilter = new Option<string?>("--node", "-n") { Description = "Only this node (default: every node for status; the default node for run/stop/restart)." };
+
+        var status = new Command("status", "Shows the status of every script's process on every node.") { json, nodeFilter };
+        var statusName = new Option<string?>("--name") { Description = "Only this script." };
+        status.Options.Add(statusName);
+        status.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        {
+            var query = Query(("name", parse.GetValue(statusName)), ("node", parse.GetValue(nodeFilter)));
+            var body = await http.GetStringAsync(new Uri($"api/processes{query}", UriKind.Relative), ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            var result = JsonSerializer.Deserialize<StatusResult>(body)!;
+            return result.Processes.Count == 0
+                ? "No script has run yet. `brummer run NAME` starts one; `brummer scripts` lists them."
+                : Table.Render(
+                    ["NODE", "NAME", "STATUS", "PID", "SINCE", "EXIT", "RESTARTS", "LAST LINE"],
+                    result.Processes.Select(p => new[]
+                    {
+                        p.Node, p.Name, p.Status, p.Pid?.ToString() ?? "-", Since(p), p.ExitCode?.ToString() ?? "-",
+                        p.Restarts.ToString(), Table.Clip(p.Reason ?? p.LastLine ?? string.Empty, 60),
+                    }));
+        }));
+
+        var scripts = new Command("scripts", "Lists the scripts each node can run.") { json, nodeFilter };
+        scripts.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        {
+            var body = await http.GetStringAsync(new Uri($"api/scripts{Query(("node", parse.GetValue(nodeFilter)))}", UriKind.Relative), ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            var result = JsonSerializer.Deserialize<ScriptsResult>(body)!;
+            return Table.Render(["NODE", "NAME", "COMMAND", "SOURCE"], result.Scripts.Select(s => new[] { s.Node, s.Name, Table.Clip(s.Command, 60), s.Source }));
+        }));
+
+        var nodes = new Command("nodes", "Lists the cluster's nodes and how many processes each has per status.") { json };
+        nodes.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        {
+            var body = await http.GetStringAsync(new Uri("api/nodes", UriKind.Relative), ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            var result = JsonSerializer.Deserialize<NodesResult>(body)!;
+            return Table.Render(["NODE", "ADDRESS", "STATUS", "PROCESSES"], result.Nodes.Select(n => new[]
+            {
+                n.Name, n.Address, n.Status, n.Processes.Count == 0 ? "-" : string.Join(", ", n.Processes.Select(kv => $"{kv.Key}: {kv.Value}")),
+            }));
+        }));
+
+        return [status, scripts, nodes, Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
+            Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
+            Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
+    }
+
+    private static Command Control(string action, string description, Option<Uri> gateway, Option<bool> json, Option<string?> node)
+    {
+        var name = new Argument<string>("NAME") { Description = "The script name (see `brummer scripts`)." };
+        var command = new Command(action, description) { name, json, node };
+        command.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        {
+            var script = Uri.EscapeDataString(parse.GetValue(name)!);
+            var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
+            using var response = await http.PostAsync(new Uri($"api/processes/{target}/{action}", UriKind.Relative), null, ct);
+            var body = await EnsureSuccess(response, ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            using var document = JsonDocument.Parse(body);
+            var process = document.RootElement.GetProperty("process").Deserialize<ProcessDto>()!;
+            var already = document.RootElement.TryGetProperty("already_running", out var a) && a.GetBoolean();
+            return already
+                ? $"{process.Name} on {process.Node} is already running (pid {process.Pid})."
+                : $"{process.Name} on {process.Node}: {process.Status}{(process.Pid is { } pid ? $" (pid {pid})" : string.Empty)}{(process.Reason is { } r ? $": {r}" : string.Empty)}";
+        }));
+        return command;
+    }
+
+    private static async Task<int> Call(Uri gateway, Func<HttpClient, Task<string>> action)
+    {
+        using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromMinutes(2) };
+        try
+        {
+            Console.WriteLine(await action(http));
+            return 0;
+        }
+        catch (GatewayError ex)
+        {
+            Console.Error.WriteLine($"brummer: {ex.Message}");
+            return 1;
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is null)
+        {
+            Console.Error.WriteLine($"brummer: cannot reach the gateway at {gateway} ({ex.Message}). Is `brummer up` running? Use --gateway to point elsewhere.");
+            return 1;
+        }
+        catch (HttpRequestException ex)
+        {
+            Console.Error.WriteLine($"brummer: the gateway at {gateway} answered {(int?)ex.StatusCode}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<string> EnsureSuccess(HttpResponseMessage response, CancellationToken ct)
+    {
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return body;
+        }
+
+        string message;
+        try
+        {
+            message = JsonSerializer.Deserialize<ErrorResult>(body)?.Error ?? body;
+        }
+        catch (JsonException)
+        {
+            message = $"HTTP {(int)response.StatusCode}: {body}";
+        }
+
+        throw new GatewayError(message);
+    }
+
+    private static string Query(params (string Key, string? Value)[] pairs)
+    {
+        var present = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
+    }
+
+    private static string Since(ProcessDto p)
+    {
+        var at = p.ExitedAt ?? p.StartedAt;
+        if (at is null)
+        {
+            return "-";
+        }
+
+        var age = DateTime.UtcNow - at.Value;
+        var text = age.TotalSeconds < 60 ? $"{age.TotalSeconds:0}s" : age.TotalMinutes < 60 ? $"{age.TotalMinutes:0}m" : $"{age.TotalHours:0.#}h";
+        return $"{text} ago";
+    }
+
+    private sealed class GatewayError(string message) : Exception(message);
+
+    private static class Table
+    {
+        public static string Clip(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
+
+        public static string Render(string[] headers, IEnumerable<string[]> rows)
+        {
+            var all = rows.ToList();
+            var widths = headers.Select((h, i) => Math.Max(h.Length, all.Count == 0 ? 0 : all.Max(r => r[i].Length))).ToArray();
+            var text = new StringBuilder();
+            Append(text, headers, widths);
+            foreach (var row in all)
+            {
+                Append(text, row, widths);
+            }
+
+            return text.ToString().TrimEnd();
+        }
+
+        private static void Append(StringBuilder text, string[] cells, int[] widths)
+        {
+            for (var i = 0; i < cells.Length; i++)
+            {
+                text.Append(i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 2));
+            }
+
+            text.AppendLine();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using Brummer.Gateway;
+using Brummer.Grains.Processes;
+using Brummer.ServiceDefaults;
+using Brummer.Silo;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Brummer.Cli;
+
+/// <summary>What <c>brummer up</c> runs: one silo and the gateway in one process, clustered on loopback only.</summary>
+public sealed record UpOptions(string Directory, string Node, int Port, IPAddress Bind, TimeSpan StopTimeout);
+
+public static class EmbeddedCluster
+{
+    /// <summary>Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad package.json.</summary>
+    public static WebApplication Build(UpOptions options, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.AddServiceDefaults();
+        builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
+        builder.AddBrummerEmbeddedSilo(new NodeHostOptions
+        {
+            Name = options.Node,
+            Directory = options.Directory,
+            Processes = new ProcessOptions { StopTimeout = options.StopTimeout },
+        });
+        builder.AddBrummerGateway(g => g.DefaultNode = options.Node);
+        var app = builder.Build();
+        app.MapBrummerGateway();
+        return app;
+    }
+
+    /// <summary>Starts the app and waits until the gateway has seen the node; returns the base URL it listens on.</summary>
+    public static async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await app.StartAsync(cancellationToken);
+        await app.Services.WaitForClusterViewAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+}

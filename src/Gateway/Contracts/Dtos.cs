@@ -1,0 +1,70 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using Brummer.Grains.Abstractions;
+
+namespace Brummer.Gateway.Contracts;
+
+// Wire contract shared by MCP structured content and the JSON API: snake_case names, pinned explicitly.
+
+[Description("A script a node can run.")]
+public sealed record ScriptDto(
+    [property: JsonPropertyName("node"), Description("The node that runs it.")] string Node,
+    [property: JsonPropertyName("name"), Description("The script name, as passed to scripts_run.")] string Name,
+    [property: JsonPropertyName("command"), Description("What the script runs, as written in its source.")] string Command,
+    [property: JsonPropertyName("source"), Description("Where it was discovered and with which package manager.")] string Source)
+{
+    public static ScriptDto From(ScriptInfo script) => new(script.Node, script.Name, script.Command, script.Source);
+}
+
+[Description("The state of one script's process on one node.")]
+public sealed record ProcessDto(
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("status"), Description("starting, running, stopping, stopped, succeeded, failed or lost.")] string Status,
+    [property: JsonPropertyName("pid")] int? Pid,
+    [property: JsonPropertyName("started_at"), Description("ISO-8601 UTC.")] DateTime? StartedAt,
+    [property: JsonPropertyName("exited_at"), Description("ISO-8601 UTC.")] DateTime? ExitedAt,
+    [property: JsonPropertyName("exit_code")] int? ExitCode,
+    [property: JsonPropertyName("restarts")] int Restarts,
+    [property: JsonPropertyName("last_line"), Description("The last line the process printed.")] string? LastLine,
+    [property: JsonPropertyName("reason"), Description("Why it failed to start, when it did.")] string? Reason)
+{
+    public static ProcessDto From(ProcessInfo p) => new(
+        p.Node,
+        p.Name,
+        p.Status.ToWireName(),
+        p.Pid,
+        p.StartedAt?.UtcDateTime,
+        p.ExitedAt?.UtcDateTime,
+        p.ExitCode,
+        p.Restarts,
+        p.LastLine,
+        p.Reason);
+}
+
+public sealed record ScriptsResult(
+    [property: JsonPropertyName("scripts")] IReadOnlyList<ScriptDto> Scripts);
+
+public sealed record RunScriptResult(
+    [property: JsonPropertyName("process")] ProcessDto Process,
+    [property: JsonPropertyName("already_running"), Description("True when it was already running and nothing new was started.")] bool AlreadyRunning);
+
+public sealed record ProcessResult(
+    [property: JsonPropertyName("process")] ProcessDto Process);
+
+public sealed record StatusResult(
+    [property: JsonPropertyName("as_of"), Description("When the gateway's view was last updated (ISO-8601 UTC).")] DateTime AsOf,
+    [property: JsonPropertyName("processes")] IReadOnlyList<ProcessDto> Processes);
+
+public sealed record NodeDto(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("status"), Description("up or lost.")] string Status,
+    [property: JsonPropertyName("processes"), Description("Process count per status.")] IReadOnlyDictionary<string, int> Processes,
+    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf);
+
+public sealed record NodesResult(
+    [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes);
+
+public sealed record ErrorResult(
+    [property: JsonPropertyName("error")] string Error);

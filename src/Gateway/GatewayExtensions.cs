@@ -1,0 +1,47 @@
+using Brummer.Gateway.Apis;
+using Brummer.Gateway.Services;
+using Brummer.Gateway.Status;
+using Brummer.Gateway.Tools;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Brummer.Gateway;
+
+public static class GatewayExtensions
+{
+    public const int DefaultPort = 7777;
+
+    /// <summary>
+    /// The gateway's services: cluster status cache and its feed, the service layer, and the MCP server
+    /// (streamable HTTP). Needs an <see cref="IClusterClient"/> (a co-hosted silo's or an Orleans client's).
+    /// </summary>
+    public static IHostApplicationBuilder AddBrummerGateway(this IHostApplicationBuilder builder, Action<GatewayOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<GatewayOptions>().Configure(o => configure?.Invoke(o));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClusterStatusCache>();
+        builder.Services.AddSingleton<ClusterStatusFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
+        builder.Services.AddSingleton<ScriptsService>();
+        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
+            .WithHttpTransport()
+            .WithTools<ScriptTools>()
+            .WithTools<NodeTools>();
+        return builder;
+    }
+
+    public static WebApplication MapBrummerGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapMcp("/mcp");
+        app.MapProcessesApi();
+        return app;
+    }
+
+    /// <summary>Completes once the gateway has read every node known at startup.</summary>
+    public static Task WaitForClusterViewAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ClusterStatusFeed>().FirstSync.WaitAsync(cancellationToken);
+}
