@@ -128,7 +128,16 @@ public static class PackageJsonDiscovery
 
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        // System.Text.Json appends its own zero-based position ("LineNumber: 2 | ..."); ours replaces it.
+        foreach (var marker in (string[])[" LineNumber:", " Path:"])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message.TrimEnd();
     }
 }

@@ -8,4 +8,4 @@ public enum LogSource
 
 /// <summary>One captured output line.</summary>
 /// <param name="Sequence">Per process, starting at 1 and growing by one per line, across restarts.</param>
-public sealed record LogLine(long Sequence, DateTimeOffset Time, LogSource Stream, string Text);
+public sealed record LogLine(long Sequence, DateTimeOffset Time, LogSource Source, string Text);

@@ -1,0 +1,110 @@
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Status;
+
+namespace Brummer.Grains.Tests;
+
+public sealed class NodeStatusTableTests
+{
+    private static NodeStatusTable CreateTable(int scripts) => new(
+        "n1",
+        "127.0.0.1:1",
+        Enumerable.Range(0, scripts).Select(i => new ScriptInfo("n1", $"s{i:00}", "cmd", "test")),
+        TimeProvider.System);
+
+    private static ProcessInfo Info(string name, ProcessStatus status) =>
+        new("n1", name, status, 42, DateTimeOffset.UnixEpoch, null, null, 0, null, null, 0);
+
+    [Fact]
+    public void Publish_StampsGrowingVersions_AndListsEachProcessOnce()
+    {
+        var table = CreateTable(3);
+
+        var first = table.Publish(Info("s00", ProcessStatus.Running));
+        var second = table.Publish(Info("s01", ProcessStatus.Running));
+        var third = table.Publish(Info("s00", ProcessStatus.Stopped));
+
+        Assert.Equal([1L, 2L, 3L], [first.Version, second.Version, third.Version]);
+        Assert.Equal(3, table.Snapshot.Version);
+        Assert.Equal(["s00", "s01"], table.Snapshot.Processes.Select(p => p.Name));
+        Assert.Equal(ProcessStatus.Stopped, table.Get("s00")!.Status);
+        Assert.Null(table.Get("s02"));
+        Assert.Null(table.Get("unknown"));
+    }
+
+    [Fact]
+    public void Publish_UnknownScript_IsRefusedAndChangesNothing()
+    {
+        var table = CreateTable(1);
+
+        Assert.Throws<ArgumentException>(() => table.Publish(Info("nope", ProcessStatus.Running)));
+
+        Assert.Equal(0, table.Snapshot.Version);
+        Assert.Empty(table.Snapshot.Processes);
+    }
+
+    [Fact]
+    public void Reads_AllocateNothing()
+    {
+        var table = CreateTable(100);
+        for (var i = 0; i < 100; i++)
+        {
+            table.Publish(Info($"s{i:00}", ProcessStatus.Running));
+        }
+
+        table.TryGetCell("s42", out var cell);
+        var sink = 0L;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            sink += (int)cell.Current!.Status;
+            sink += (int)table.Get("s07")!.Status;
+            sink += table.Snapshot.Processes.Length;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.True(sink > 0);
+    }
+
+    [Fact]
+    public async Task Snapshot_UnderConcurrentWrites_IsAlwaysConsistent()
+    {
+        var table = CreateTable(20);
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                table.Publish(Info($"s{(n++ * 7 + w) % 20:00}", n % 2 == 0 ? ProcessStatus.Running : ProcessStatus.Stopped));
+            }
+        })).ToArray();
+
+        var lastVersion = 0L;
+        for (var read = 0; read < 20_000; read++)
+        {
+            var snapshot = table.Snapshot;
+            Assert.True(snapshot.Version >= lastVersion, "versions only grow");
+            Assert.Equal(snapshot.Processes.Length, snapshot.Processes.Select(p => p.Name).Distinct().Count());
+            Assert.All(snapshot.Processes, p => Assert.True(p.Version <= snapshot.Version));
+            lastVersion = snapshot.Version;
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.True(table.Snapshot.Version > 0);
+    }
+
+    [Fact]
+    public async Task WaitForChange_CompletesAfterPublish()
+    {
+        var table = CreateTable(1);
+        var waiting = table.WaitForChangeAsync(TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted);
+
+        table.Publish(Info("s00", ProcessStatus.Running));
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+}

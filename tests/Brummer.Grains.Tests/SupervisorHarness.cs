@@ -1,0 +1,74 @@
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Discovery;
+using Brummer.Grains.Processes;
+using Brummer.Grains.Status;
+using Brummer.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Brummer.Grains.Tests;
+
+/// <summary>A node's process machinery over scripts that run the dummy program directly (no package manager).</summary>
+internal sealed class SupervisorHarness : IAsyncDisposable
+{
+    public SupervisorHarness(IReadOnlyDictionary<string, string[]> scripts, ProcessOptions? options = null, string? executable = null)
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName;
+        var definitions = scripts.Select(s => new ScriptDefinition(
+            s.Key,
+            Dummy.Command(s.Value),
+            executable ?? "dotnet",
+            [Dummy.Dll, .. s.Value],
+            Directory,
+            "test"));
+        Catalog = new ScriptCatalog(Directory, definitions);
+        Table = new NodeStatusTable("n1", "127.0.0.1:1", Catalog.Scripts.Select(s => new ScriptInfo("n1", s.Name, s.Command, s.Source)), TimeProvider.System);
+        Processes = new NodeProcesses(Catalog, Table, options ?? new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLoggerFactory.Instance);
+    }
+
+    public string Directory { get; }
+
+    public ScriptCatalog Catalog { get; }
+
+    public NodeStatusTable Table { get; }
+
+    public NodeProcesses Processes { get; }
+
+    public string File(string name) => Path.Combine(Directory, name);
+
+    public ProcessSupervisor this[string name] => Processes.TryGet(name, out var s) ? s : throw new KeyNotFoundException(name);
+
+    /// <summary>Waits, on the table's change signal, until the script's published state satisfies <paramref name="done"/>.</summary>
+    public async Task<ProcessInfo> WaitForAsync(string name, Func<ProcessInfo, bool> done, string what)
+    {
+        using var timeout = new CancellationTokenSource(Eventually.DefaultTimeout);
+        while (true)
+        {
+            var change = Table.WaitForChangeAsync(timeout.Token);
+            if (Table.Get(name) is { } info && done(info))
+            {
+                return info;
+            }
+
+            try
+            {
+                await change;
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Timed out waiting for {name} to be {what}; last: {Table.Get(name)}");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Processes.StopAllAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

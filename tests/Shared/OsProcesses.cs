@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace Brummer.Tests;
+
+/// <summary>What the OS says about processes, read from /proc (not from any parent's view).</summary>
+public static class OsProcesses
+{
+    /// <summary>True if the pid exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Live processes in the given process group.</summary>
+    public static List<int> GroupMembers(int groupId)
+    {
+        var members = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] is not ("Z" or "X") && int.Parse(fields[2], CultureInfo.InvariantCulture) == groupId)
+                {
+                    members.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>Live processes whose command line contains <paramref name="marker"/>.</summary>
+    public static List<int> WithCommandLine(string marker)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(marker, StringComparison.Ordinal) && IsAlive(pid))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return found;
+    }
+}
