@@ -29,7 +29,8 @@ public static class GatewayExtensions
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
             .WithHttpTransport()
             .WithTools<ScriptTools>()
-            .WithTools<NodeTools>();
+            .WithTools<NodeTools>()
+            .WithRequestFilters(filters => filters.AddCallToolFilter(RequiredArgumentsFilter.Wrap));
         return builder;
     }
 
