@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.Json;
+using Brummer.Tests;
+using ModelContextProtocol.Client;
+
+namespace Brummer.Cli.Tests;
+
+public sealed class UpCommandTests
+{
+    private static int FreePort() => Silo.FreePort.Next();
+
+    [Fact]
+    public async Task Up_AsOwnProcess_ServesMcp_AndOnSigtermLeavesNoChildBehind()
+    {
+        var grandchildPid = Path.Combine(Path.GetTempPath(), $"brummer-up-{Guid.NewGuid():n}.pid");
+        using var stack = new StackDirectory(new Dictionary<string, string>
+        {
+            ["web"] = Dummy.Command("say:listening", "sleep"),
+            ["tree"] = Dummy.Command("ignore-sigterm", $"child:{grandchildPid}", "sleep"),
+        });
+        var port = FreePort();
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo", "--stop-timeout", "1");
+
+        var mcpUrl = await brummer.McpUrlAsync();
+        Assert.Equal(new Uri($"http://127.0.0.1:{port}/mcp"), mcpUrl);
+        var pids = new List<int>();
+        await using (var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcpUrl, TransportMode = HttpTransportMode.StreamableHttp }), cancellationToken: TestContext.Current.CancellationToken))
+        {
+            foreach (var name in new[] { "web", "tree" })
+            {
+                var result = await mcp.CallToolAsync("scripts_run", new Dictionary<string, object?> { ["name"] = name }, cancellationToken: TestContext.Current.CancellationToken);
+                Assert.True(result.IsError is not true);
+                var content = JsonDocument.Parse(JsonSerializer.Serialize(result.StructuredContent)).RootElement;
+                pids.Add(content.GetProperty("process").GetProperty("pid").GetInt32());
+            }
+        }
+
+        pids.Add(Dummy.ReadPid(await Eventually.FileAsync(grandchildPid)));
+        var descendants = pids.SelectMany(OsProcesses.GroupMembers).Distinct().ToList();
+        Assert.All(pids, pid => Assert.True(OsProcesses.IsAlive(pid)));
+
+        var exitCode = await brummer.TerminateAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.All(descendants.Concat(pids), pid => Assert.False(OsProcesses.IsAlive(pid), $"pid {pid} outlived brummer up"));
+        Assert.Contains("no script it started is left running", brummer.Output, StringComparison.Ordinal);
+        File.Delete(grandchildPid);
+    }
+
+    [Fact]
+    public async Task Up_MalformedPackageJson_FailsWithFileLineAndColumn()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string>(), "{ \"scripts\": { \"web\": } }");
+
+        var (exitCode, output) = await BrummerProcess.RunAsync("up", "--dir", stack.Path, "--port", FreePort().ToString(CultureInfo.InvariantCulture));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(Path.Combine(stack.Path, "package.json"), output, StringComparison.Ordinal);
+        Assert.Contains("line 1, column 23", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_PortInUse_SaysSoAndExits()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var (exitCode, output) = await BrummerProcess.RunAsync("up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"port {port}", output, StringComparison.Ordinal);
+        Assert.Contains("already in use", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientVerbs_AgainstRunningGateway_PrintTablesJsonAndClearErrors()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("say:hello from web", "sleep") });
+        var port = FreePort();
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo");
+        await brummer.McpUrlAsync();
+        var gateway = $"http://127.0.0.1:{port}";
+
+        var run = await BrummerProcess.RunAsync("run", "web", "--gateway", gateway);
+        var status = await BrummerProcess.RunAsync("status", "--gateway", gateway);
+        var json = await BrummerProcess.RunAsync("status", "--json", "--gateway", gateway);
+        var unknown = await BrummerProcess.RunAsync("run", "deploy", "--gateway", gateway);
+        var stop = await BrummerProcess.RunAsync("stop", "web", "--gateway", gateway);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("web on solo: running (pid ", run.Output, StringComparison.Ordinal);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches(@"NODE\s+NAME\s+STATUS", status.Output);
+        Assert.Matches(@"solo\s+web\s+running", status.Output);
+        Assert.Equal("running", JsonDocument.Parse(json.Output).RootElement.GetProperty("processes")[0].GetProperty("status").GetString());
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal("brummer: Unknown script 'deploy' on node 'solo'. Scripts: web.", unknown.Output);
+        Assert.Equal(0, stop.ExitCode);
+        Assert.Contains("web on solo: stopped", stop.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientVerbs_NoGateway_FailWithOneLine()
+    {
+        var (exitCode, output) = await BrummerProcess.RunAsync("status", "--gateway", $"http://127.0.0.1:{FreePort()}");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("brummer: cannot reach the gateway at", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', output);
+    }
+
+    [Fact]
+    public async Task Help_ExplainsTheVerbs()
+    {
+        var (exitCode, output) = await BrummerProcess.RunAsync("--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (var verb in new[] { "up", "status", "run", "stop", "restart", "nodes", "scripts" })
+        {
+            Assert.Matches($@"(?m)^\s+{verb}\b", output);
+        }
+    }
+}
