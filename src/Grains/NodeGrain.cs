@@ -1,10 +1,12 @@
 using Brummer.Grains.Abstractions;
+using Brummer.Grains.Placement;
 using Brummer.Grains.Status;
 using Microsoft.Extensions.Logging;
 
 namespace Brummer.Grains;
 
 /// <summary>A node's status feed: snapshots on request, and subscriptions for pushed snapshots.</summary>
+[NodePinnedPlacement]
 public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     public Task PushAsync()

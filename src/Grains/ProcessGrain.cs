@@ -1,4 +1,5 @@
 using Brummer.Grains.Abstractions;
+using Brummer.Grains.Placement;
 using Brummer.Grains.Processes;
 
 namespace Brummer.Grains;
@@ -7,6 +8,7 @@ namespace Brummer.Grains;
 /// One script on one node. The grain serializes run/stop/restart; the <see cref="ProcessSupervisor"/> it drives
 /// owns the OS process and publishes state, so reads never come through here.
 /// </summary>
+[NodePinnedPlacement]
 public sealed class ProcessGrain(NodeProcesses processes) : Grain, IProcessGrain
 {
     private ProcessSupervisor? _supervisor;

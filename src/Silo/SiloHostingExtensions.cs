@@ -1,6 +1,7 @@
 using System.Net;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
+using Brummer.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -33,6 +34,7 @@ public static class SiloHostingExtensions
         });
 
         builder.Services.AddBrummerNode(options.Name, $"127.0.0.1:{siloPort}", catalog, options.Processes);
+        NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
         return builder;
     }
