@@ -5,6 +5,8 @@ using Brummer.Grains.Abstractions;
 namespace Brummer.Gateway.Contracts;
 
 // Wire contract shared by MCP structured content and the JSON API: snake_case names, pinned explicitly.
+// Nullable fields are always written (as null): MCP output schemas list every field as required, and strict
+// clients (the TypeScript SDK) reject structured content that omits one.
 
 [Description("A script a node can run.")]
 public sealed record ScriptDto(
@@ -21,13 +23,13 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("status"), Description("starting, running, stopping, stopped, succeeded, failed or lost.")] string Status,
-    [property: JsonPropertyName("pid")] int? Pid,
-    [property: JsonPropertyName("started_at"), Description("ISO-8601 UTC.")] DateTime? StartedAt,
-    [property: JsonPropertyName("exited_at"), Description("ISO-8601 UTC.")] DateTime? ExitedAt,
-    [property: JsonPropertyName("exit_code")] int? ExitCode,
+    [property: JsonPropertyName("pid"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Pid,
+    [property: JsonPropertyName("started_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("ISO-8601 UTC.")] DateTime? StartedAt,
+    [property: JsonPropertyName("exited_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("ISO-8601 UTC.")] DateTime? ExitedAt,
+    [property: JsonPropertyName("exit_code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ExitCode,
     [property: JsonPropertyName("restarts")] int Restarts,
-    [property: JsonPropertyName("last_line"), Description("The last line the process printed.")] string? LastLine,
-    [property: JsonPropertyName("reason"), Description("Why it failed to start, when it did.")] string? Reason)
+    [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last line the process printed.")] string? LastLine,
+    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason)
 {
     public static ProcessDto From(ProcessInfo p) => new(
         p.Node,
