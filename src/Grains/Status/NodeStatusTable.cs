@@ -15,13 +15,13 @@ public sealed class NodeStatusTable
 {
     private readonly FrozenDictionary<string, ProcessCell> _cells;
     private readonly ProcessCell[] _slots;
+    private readonly int[] _positions; // slot → index in the snapshot's process list; -1 until first published
     private readonly ImmutableArray<ScriptInfo> _scripts;
     private readonly TimeProvider _time;
     private readonly Lock _writeGate = new();
     private readonly ChangeSignal _changed = new();
     private NodeSnapshot _snapshot;
     private long _version;
-    private int _published;
 
     public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time)
     {
@@ -36,6 +36,8 @@ public sealed class NodeStatusTable
             _slots[i] = new ProcessCell(_scripts[i], i);
         }
 
+        _positions = new int[_slots.Length];
+        Array.Fill(_positions, -1);
         _cells = _slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal);
         _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, []);
     }
@@ -69,22 +71,8 @@ public sealed class NodeStatusTable
         {
             var version = ++_version;
             stamped = info with { Node = Node, Version = version };
-            var wasEmpty = cell.Current is null;
             cell.Set(stamped);
-            if (wasEmpty)
-            {
-                _published++;
-            }
-
-            var processes = new ProcessInfo[_published];
-            var at = 0;
-            foreach (var slot in _slots)
-            {
-                if (slot.Current is { } current)
-                {
-                    processes[at++] = current;
-                }
-            }
+            var processes = NextProcesses(cell.Slot, stamped);
 
             var previous = _snapshot;
             Volatile.Write(ref _snapshot, new NodeSnapshot(
@@ -93,11 +81,41 @@ public sealed class NodeStatusTable
                 version,
                 _time.GetUtcNow(),
                 _scripts,
-                ImmutableCollectionsMarshal.AsImmutableArray(processes)));
+                processes));
         }
 
         _changed.Set();
         return stamped;
+    }
+
+    /// <summary>
+    /// The process list of the next snapshot: a copy of the current one with one entry replaced (the common case), or,
+    /// the first time a script runs, a rebuild in slot order. Called under the write lock.
+    /// </summary>
+    private ImmutableArray<ProcessInfo> NextProcesses(int slot, ProcessInfo stamped)
+    {
+        var current = _snapshot.Processes;
+        var position = _positions[slot];
+        if (position >= 0)
+        {
+            var copy = new ProcessInfo[current.Length];
+            current.CopyTo(copy);
+            copy[position] = stamped;
+            return ImmutableCollectionsMarshal.AsImmutableArray(copy);
+        }
+
+        var rebuilt = new ProcessInfo[current.Length + 1];
+        var at = 0;
+        foreach (var cell in _slots)
+        {
+            if (cell.Current is { } published)
+            {
+                _positions[cell.Slot] = at;
+                rebuilt[at++] = published;
+            }
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(rebuilt);
     }
 
     /// <summary>Completes after at least one publish since the previous call returned (bursts coalesce).</summary>
