@@ -30,9 +30,16 @@ internal sealed class BrummerProcess : IAsyncDisposable
         }
     }
 
-    public static BrummerProcess Start(params string[] args)
+    public static BrummerProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
