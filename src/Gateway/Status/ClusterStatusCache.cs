@@ -15,52 +15,46 @@ public sealed class ClusterStatusCache(TimeProvider time)
 
     public ClusterView Current => Volatile.Read(ref _current);
 
-    /// <summary>Raised after a new view is published (on the writer's thread).</summary>
-    public event Action<ClusterView>? Changed;
-
     /// <summary>Applies a node snapshot; ignored if not newer than what the gateway already has of that node.</summary>
     public bool Apply(NodeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ClusterView next;
-        lock (_writeGate)
+        return Update(current =>
         {
-            var current = _current;
             var existing = current.Find(snapshot.Node);
             if (existing is not null && existing.Snapshot.Version > snapshot.Version)
             {
-                return false;
+                return null;
             }
 
             var processes = existing is null ? snapshot.Processes : Merge(snapshot.Processes, existing.Processes);
-            next = Replace(current, new NodeView(snapshot, processes, time.GetUtcNow()));
-            Volatile.Write(ref _current, next);
-        }
-
-        Changed?.Invoke(next);
-        return true;
+            return new NodeView(snapshot, processes, time.GetUtcNow());
+        });
     }
 
     /// <summary>Applies one process view returned by a control call (read-your-writes before the push arrives).</summary>
     public void Apply(ProcessInfo process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        ClusterView next;
+        Update(current => current.Find(process.Node) is { } node
+            ? new NodeView(node.Snapshot, Merge([process], node.Processes), node.ReceivedAt)
+            : null);
+    }
+
+    /// <summary>Replaces one node's view, under the write lock; <paramref name="next"/> returns null to change nothing.</summary>
+    private bool Update(Func<ClusterView, NodeView?> next)
+    {
         lock (_writeGate)
         {
             var current = _current;
-            var node = current.Find(process.Node);
-            if (node is null)
+            if (next(current) is not { } node)
             {
-                return;
+                return false;
             }
 
-            var processes = Merge([process], node.Processes);
-            next = Replace(current, new NodeView(node.Snapshot, processes, node.ReceivedAt));
-            Volatile.Write(ref _current, next);
+            Volatile.Write(ref _current, Replace(current, node));
+            return true;
         }
-
-        Changed?.Invoke(next);
     }
 
     /// <summary>Union by script name keeping the newer version of each; ordered by name.</summary>

@@ -157,7 +157,7 @@ public sealed class ProcessSupervisor
         }
 
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", _script.Name, _table.Node, run.Pid);
-        run.Watcher = WatchAsync(run, task);
+        _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
         return new RunResult(running, AlreadyRunning: false);
     }
 
@@ -331,8 +331,6 @@ public sealed class ProcessSupervisor
         public bool StopRequested { get; set; }
 
         public bool ExitedOnItsOwn { get; set; }
-
-        public Task? Watcher { get; set; }
 
         public CancellationTokenSource Abandon { get; } = new();
 
