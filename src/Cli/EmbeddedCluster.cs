@@ -42,7 +42,14 @@ public static class EmbeddedCluster
         ArgumentNullException.ThrowIfNull(app);
         await app.StartAsync(cancellationToken);
         await app.Services.WaitForClusterViewAsync(cancellationToken);
+        return ListeningUrl(app);
+    }
+
+    /// <summary>The base URL a started app listens on (the real port when 0 was asked for).</summary>
+    public static Uri ListeningUrl(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }
 }

@@ -6,8 +6,17 @@ public sealed class GatewayOptions
     public string? DefaultNode { get; set; }
 
     /// <summary>
-    /// How often the gateway re-reads membership, renews its subscriptions and pulls every node's snapshot:
-    /// the safety net behind pushed updates.
+    /// How often the gateway pulls every node's full snapshot and renews its subscriptions: the safety net behind
+    /// pushed changes (which arrive within milliseconds, and whose gaps trigger an immediate pull).
     /// </summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest a membership long poll waits for a change. Changes (a node joining or declared dead) arrive as they
+    /// happen; this only bounds how long a quiet poll lasts.
+    /// </summary>
+    public TimeSpan MembershipWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the gateway waits before retrying after the cluster could not be reached.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

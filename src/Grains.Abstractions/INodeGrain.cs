@@ -10,22 +10,22 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("snapshot")]
     Task<NodeSnapshot> GetSnapshotAsync();
 
-    /// <summary>Registers (or refreshes) an observer that receives every newer snapshot; subscriptions expire unless renewed.</summary>
+    /// <summary>Registers (or refreshes) an observer that receives every change as a delta; subscriptions expire unless renewed.</summary>
     [Alias("subscribe")]
     Task SubscribeAsync(IStatusObserver observer);
 
     [Alias("unsubscribe")]
     Task UnsubscribeAsync(IStatusObserver observer);
 
-    /// <summary>Pushes the node's current snapshot to every subscriber. Called by the node itself when its table changes.</summary>
+    /// <summary>Pushes what changed since the previous push to every subscriber. Called by the node itself when its table changes.</summary>
     [Alias("push")]
     Task PushAsync();
 }
 
-/// <summary>Receives a node's snapshots as they change (gateways implement it).</summary>
+/// <summary>Receives a node's changes as they happen (gateways implement it).</summary>
 [Alias("brummer.status-observer")]
 public interface IStatusObserver : IGrainObserver
 {
-    [Alias("on-snapshot"), OneWay]
-    Task OnSnapshotAsync(NodeSnapshot snapshot);
+    [Alias("on-changes"), OneWay]
+    Task OnChangesAsync(NodeDelta delta);
 }

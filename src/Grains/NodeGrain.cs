@@ -5,23 +5,33 @@ using Microsoft.Extensions.Logging;
 
 namespace Brummer.Grains;
 
-/// <summary>A node's status feed: snapshots on request, and subscriptions for pushed snapshots.</summary>
+/// <summary>A node's status feed: snapshots on request, and subscriptions for pushed changes.</summary>
 [NodePinnedPlacement]
 public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
+    // Starts at 0 on every activation, so the first push after a reactivation carries every process: a full view.
+    private long _pushedVersion;
+
     public Task PushAsync()
     {
         var snapshot = table.Snapshot;
+        if (snapshot.Version == _pushedVersion)
+        {
+            return Task.CompletedTask;
+        }
+
+        var delta = NodeDelta.Since(snapshot, _pushedVersion);
+        _pushedVersion = snapshot.Version;
         foreach (var observer in subscriptions.Live())
         {
             try
             {
-                // One-way: a slow or dead gateway never holds up the node.
-                _ = observer.OnSnapshotAsync(snapshot);
+                // One-way: a slow or dead gateway never holds up the node; one that misses a delta sees the gap.
+                _ = observer.OnChangesAsync(delta);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                logger.LogDebug(ex, "Pushing snapshot {Version} to an observer failed", snapshot.Version);
+                logger.LogDebug(ex, "Pushing changes {From}..{To} to an observer failed", delta.FromVersion, delta.ToVersion);
             }
         }
 

@@ -21,6 +21,7 @@ public static class NodeServiceCollectionExtensions
             address,
             catalog.Scripts.Select(s => new ScriptInfo(node, s.Name, s.Command, s.Source)),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ProcessWatchdog>();
         services.AddSingleton<NodeProcesses>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddHostedService<StatusPublisher>();

@@ -1,3 +1,4 @@
+using System.Net;
 using Brummer.Grains.Processes;
 
 namespace Brummer.Silo;
@@ -5,6 +6,9 @@ namespace Brummer.Silo;
 /// <summary>What a node needs to join a cluster and run its directory's scripts.</summary>
 public sealed class NodeHostOptions
 {
+    /// <summary>Orleans' defaults: a silo that misses 3 probes sent every 5 s is suspected, then declared dead.</summary>
+    public static readonly TimeSpan DefaultFailureDetection = TimeSpan.FromSeconds(15);
+
     /// <summary>The node's name: unique in the cluster, used in process keys and by users (<c>--node</c>).</summary>
     public required string Name { get; init; }
 
@@ -16,6 +20,15 @@ public sealed class NodeHostOptions
 
     /// <summary>Orleans client gateway port; 0 picks a free one.</summary>
     public int GatewayPort { get; init; }
+
+    /// <summary>The address other nodes and gateways reach this node at; the node listens on it only. Loopback by default.</summary>
+    public IPAddress Advertise { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// How long the cluster takes to declare an unreachable node dead: the probe period is a third of it, and three
+    /// missed probes make a suspicion.
+    /// </summary>
+    public TimeSpan FailureDetection { get; init; } = DefaultFailureDetection;
 
     public ProcessOptions Processes { get; init; } = new();
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Brummer.Clustering;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
 using Brummer.Silo.Placement;
@@ -10,8 +11,8 @@ namespace Brummer.Silo;
 
 public static class SiloHostingExtensions
 {
-    public const string ClusterId = "brummer";
-    public const string ServiceId = "brummer";
+    /// <summary>Probes missed before a node is suspected: Orleans' default, kept so the knob is one number.</summary>
+    public const int MissedProbesLimit = 3;
 
     /// <summary>
     /// Hosts a Brummer node as a single-silo cluster on loopback (the embedded <c>brummer up</c> default).
@@ -27,15 +28,53 @@ public static class SiloHostingExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId);
-            silo.Configure<SiloOptions>(o => o.SiloName = options.Name);
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusteringExtensions.ServiceId, clusterId: ClusteringExtensions.DefaultClusterId);
             silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
-            silo.AddActivityPropagation();
+            ConfigureNode(silo, options);
         });
 
-        builder.Services.AddBrummerNode(options.Name, $"127.0.0.1:{siloPort}", catalog, options.Processes);
+        AddNodeServices(builder, options, catalog, $"127.0.0.1:{siloPort}");
+        return builder;
+    }
+
+    /// <summary>
+    /// Hosts a Brummer node that joins the cluster named by <paramref name="connection"/>: it listens on
+    /// <see cref="NodeHostOptions.Advertise"/> only, and its process grains live here and nowhere else.
+    /// </summary>
+    public static IHostApplicationBuilder AddBrummerClusterNode(this IHostApplicationBuilder builder, NodeHostOptions options, ClusterConnection connection, string clusterId)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        var catalog = PackageJsonDiscovery.Discover(options.Directory);
+        var siloPort = FreePort.OrNext(options.SiloPort);
+        var gatewayPort = FreePort.OrNext(options.GatewayPort);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseBrummerClustering(connection, clusterId);
+            silo.ConfigureEndpoints(options.Advertise, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            ConfigureNode(silo, options);
+        });
+
+        AddNodeServices(builder, options, catalog, $"{options.Advertise}:{siloPort}");
+        return builder;
+    }
+
+    private static void ConfigureNode(ISiloBuilder silo, NodeHostOptions options)
+    {
+        silo.Configure<SiloOptions>(o => o.SiloName = options.Name);
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.NumMissedProbesLimit = MissedProbesLimit;
+            o.ProbeTimeout = options.FailureDetection / MissedProbesLimit;
+        });
+        silo.AddActivityPropagation();
+    }
+
+    private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address)
+    {
+        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes);
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
-        return builder;
     }
 }

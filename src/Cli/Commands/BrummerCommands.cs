@@ -30,11 +30,15 @@ public static class BrummerCommands
             Brummer runs your dev scripts (package.json scripts) on one machine or many, and lets you and AI agents
             see and control all of them from one place: MCP at http://127.0.0.1:7777/mcp, a JSON API, and this CLI.
 
-            Start with:  brummer up --dir path/to/project
-            Then:        brummer status | brummer run NAME | brummer stop NAME
+            One machine:  brummer up --dir path/to/project
+            Many:         brummer node --name a --dir path --cluster redis://host:6379   (on each machine)
+                          brummer gateway --cluster redis://host:6379                    (anywhere)
+            Then:         brummer status | brummer run NAME [--node N] | brummer stop NAME
             """);
         root.Options.Add(gateway);
         root.Subcommands.Add(UpCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(GatewayCommand.Create());
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);

@@ -46,13 +46,13 @@ internal static class UpCommand
         {
             if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
             {
-                return Fail($"--bind '{parse.GetValue(bind)}' is not an IP address.");
+                return CommandOutput.Fail($"--bind '{parse.GetValue(bind)}' is not an IP address.");
             }
 
             var seconds = parse.GetValue(stopTimeout);
             if (seconds is <= 0 or > 3600)
             {
-                return Fail("--stop-timeout must be between 0 and 3600 seconds.");
+                return CommandOutput.Fail("--stop-timeout must be between 0 and 3600 seconds.");
             }
 
             var options = new UpOptions(parse.GetValue(dir)!.FullName, parse.GetValue(node)!, parse.GetValue(port), address, TimeSpan.FromSeconds(seconds));
@@ -70,7 +70,7 @@ internal static class UpCommand
         }
         catch (ScriptDiscoveryException ex)
         {
-            return Fail(ex.Message);
+            return CommandOutput.Fail(ex.Message);
         }
 
         await using (app)
@@ -82,7 +82,7 @@ internal static class UpCommand
             }
             catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                return Fail($"port {options.Port} on {options.Bind} is already in use (another brummer up?). Pass --port to use another.");
+                return CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another brummer up?). Pass --port to use another.");
             }
 
             var mcp = new Uri(url, "/mcp");
@@ -94,11 +94,5 @@ internal static class UpCommand
             Console.WriteLine("Brummer stopped; no script it started is left running.");
             return 0;
         }
-    }
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"brummer: {message}");
-        return 2;
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using Brummer.Gateway.Status;
 using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Contracts;
@@ -56,14 +57,33 @@ public sealed record ProcessResult(
 
 public sealed record StatusResult(
     [property: JsonPropertyName("as_of"), Description("When the gateway's view was last updated (ISO-8601 UTC).")] DateTime AsOf,
+    [property: JsonPropertyName("nodes"), Description("How fresh each node's part of this answer is.")] IReadOnlyList<NodeFreshnessDto> Nodes,
     [property: JsonPropertyName("processes")] IReadOnlyList<ProcessDto> Processes);
+
+[Description("How fresh the gateway's view of one node is.")]
+public sealed record NodeFreshnessDto(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
+    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
+    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs)
+{
+    public static NodeFreshnessDto From(NodeView node, DateTimeOffset now) =>
+        new(node.Name, node.Status, node.ReceivedAt.UtcDateTime, AgeOf(node, now));
+
+    internal static long AgeOf(NodeView node, DateTimeOffset now) => Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds);
+}
 
 public sealed record NodeDto(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("status"), Description("up or lost.")] string Status,
+    [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
     [property: JsonPropertyName("processes"), Description("Process count per status.")] IReadOnlyDictionary<string, int> Processes,
-    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf);
+    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
+    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs)
+{
+    public static NodeDto From(NodeView node, DateTimeOffset now) =>
+        new(node.Name, node.Address, node.Status, node.Counts, node.ReceivedAt.UtcDateTime, NodeFreshnessDto.AgeOf(node, now));
+}
 
 public sealed record NodesResult(
     [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes);

@@ -9,13 +9,13 @@ namespace Brummer.Gateway.Services;
 /// The one service layer behind both MCP tools and the JSON API. Reads answer from the <see cref="ClusterStatusCache"/>
 /// (no grain call); control calls validate against it, then call the process grain pinned to the node.
 /// </summary>
-public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cache, IOptions<GatewayOptions> options)
+public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cache, IOptions<GatewayOptions> options, TimeProvider time)
 {
     public ScriptsResult ListScripts(string? node)
     {
         var view = cache.Current;
         IEnumerable<NodeView> nodes = string.IsNullOrEmpty(node) ? view.Nodes : [RequireNode(view, node)];
-        return new ScriptsResult([.. nodes.SelectMany(n => n.Snapshot.Scripts).Select(ScriptDto.From)]);
+        return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(ScriptDto.From)]);
     }
 
     public StatusResult Status(string? name, string? node)
@@ -37,13 +37,18 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
             processes = processes.Where(p => string.Equals(p.Name, name, StringComparison.Ordinal));
         }
 
-        return new StatusResult(view.AsOf.UtcDateTime, [.. processes.Select(ProcessDto.From)]);
+        var now = time.GetUtcNow();
+        return new StatusResult(
+            view.AsOf.UtcDateTime,
+            [.. view.Nodes.Select(n => NodeFreshnessDto.From(n, now))],
+            [.. processes.Select(ProcessDto.From)]);
     }
 
     public NodesResult Nodes()
     {
         var view = cache.Current;
-        return new NodesResult([.. view.Nodes.Select(n => new NodeDto(n.Name, n.Snapshot.Address, "up", n.Counts, n.ReceivedAt.UtcDateTime))]);
+        var now = time.GetUtcNow();
+        return new NodesResult([.. view.Nodes.Select(n => NodeDto.From(n, now))]);
     }
 
     public async Task<RunScriptResult> RunAsync(string? name, string? node, CancellationToken cancellationToken)
@@ -97,6 +102,14 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
             throw UnknownScript(view, name, target.Name);
         }
 
+        if (target.IsLost)
+        {
+            var up = view.Nodes.Where(n => !n.IsLost).Select(n => n.Name);
+            throw new GatewayException(
+                GatewayErrorKind.Unavailable,
+                $"Node '{target.Name}' is lost (the cluster declared it dead); its scripts cannot be controlled until it rejoins. Nodes up: {string.Join(", ", up)}.");
+        }
+
         return (target.Name, name);
     }
 
@@ -124,7 +137,7 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
     {
         var scripts = view.Nodes
             .Where(n => node is null || n.Name == node)
-            .SelectMany(n => n.Snapshot.Scripts.Select(s => s.Name))
+            .SelectMany(n => n.ScriptList.Select(s => s.Name))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         var where = node is null ? string.Empty : $" on node '{node}'";

@@ -3,10 +3,24 @@ using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Status;
 
+/// <summary>What the cache made of a pushed delta.</summary>
+public enum DeltaOutcome
+{
+    /// <summary>Merged into the node's view.</summary>
+    Applied,
+
+    /// <summary>Nothing new (already seen, or about a run of the node that is over).</summary>
+    Stale,
+
+    /// <summary>The gateway has missed something (or never saw this run of the node): pull the full snapshot.</summary>
+    Gap,
+}
+
 /// <summary>
-/// The gateway's lock-free cluster-wide status: nodes push snapshots in, requests read <see cref="Current"/> with one
-/// volatile load and no grain call. Writers (pushes, control results) serialize on a lock and publish a new view.
-/// Every process view carries the version it was published at, so an older push never overwrites a newer result.
+/// The gateway's lock-free cluster-wide status: nodes push changes in, requests read <see cref="Current"/> with one
+/// volatile load and no grain call. Writers (pushes, resyncs, control results, membership) serialize on a lock and
+/// publish a new view. Every process view carries the version it was published at, so an older message never
+/// overwrites a newer one; a node's incarnation tells a restarted node from a late message of its previous run.
 /// </summary>
 public sealed class ClusterStatusCache(TimeProvider time)
 {
@@ -15,44 +29,82 @@ public sealed class ClusterStatusCache(TimeProvider time)
 
     public ClusterView Current => Volatile.Read(ref _current);
 
-    /// <summary>Applies a node snapshot; ignored if not newer than what the gateway already has of that node.</summary>
+    /// <summary>Applies a full node snapshot; ignored if not newer than what the gateway holds of that run of the node.</summary>
     public bool Apply(NodeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return Update(current =>
+        return Update(snapshot.Node, existing =>
         {
-            var existing = current.Find(snapshot.Node);
-            if (existing is not null && existing.Snapshot.Version > snapshot.Version)
+            if (existing is null || existing.Incarnation != snapshot.Incarnation)
+            {
+                // A new node, or a new run of it: its fresh state replaces whatever (lost) view the gateway had.
+                return existing is not null && existing.Incarnation > snapshot.Incarnation ? null : NodeView.From(snapshot, time.GetUtcNow());
+            }
+
+            if (existing.IsLost || existing.Version > snapshot.Version)
             {
                 return null;
             }
 
-            var processes = existing is null ? snapshot.Processes : Merge(snapshot.Processes, existing.Processes);
-            return new NodeView(snapshot, processes, time.GetUtcNow());
+            return existing.With(snapshot.Version, Merge(snapshot.Processes, existing.Processes), time.GetUtcNow());
         });
+    }
+
+    /// <summary>Merges a pushed delta, or reports the gap that makes it unusable.</summary>
+    public DeltaOutcome Apply(NodeDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        var outcome = DeltaOutcome.Applied;
+        Update(delta.Node, existing =>
+        {
+            if (existing is null || existing.Incarnation < delta.Incarnation)
+            {
+                outcome = DeltaOutcome.Gap;
+                return null;
+            }
+
+            if (existing.Incarnation > delta.Incarnation || existing.IsLost || delta.ToVersion <= existing.Version)
+            {
+                outcome = DeltaOutcome.Stale;
+                return null;
+            }
+
+            if (delta.FromVersion > existing.Version)
+            {
+                outcome = DeltaOutcome.Gap;
+                return null;
+            }
+
+            return existing.With(delta.ToVersion, Merge(delta.Processes, existing.Processes), time.GetUtcNow());
+        });
+        return outcome;
     }
 
     /// <summary>Applies one process view returned by a control call (read-your-writes before the push arrives).</summary>
     public void Apply(ProcessInfo process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        Update(current => current.Find(process.Node) is { } node
-            ? new NodeView(node.Snapshot, Merge([process], node.Processes), node.ReceivedAt)
+        Update(process.Node, existing => existing is { IsLost: false }
+            ? existing.With(existing.Version, Merge([process], existing.Processes), existing.ReceivedAt)
             : null);
     }
 
+    /// <summary>Marks a node and its processes lost (membership declared it dead); false if unknown or already lost.</summary>
+    public bool MarkLost(string node) =>
+        Update(node, existing => existing is { IsLost: false } ? existing.AsLost() : null);
+
     /// <summary>Replaces one node's view, under the write lock; <paramref name="next"/> returns null to change nothing.</summary>
-    private bool Update(Func<ClusterView, NodeView?> next)
+    private bool Update(string node, Func<NodeView?, NodeView?> next)
     {
         lock (_writeGate)
         {
             var current = _current;
-            if (next(current) is not { } node)
+            if (next(current.Find(node)) is not { } view)
             {
                 return false;
             }
 
-            Volatile.Write(ref _current, Replace(current, node));
+            Volatile.Write(ref _current, Replace(current, view));
             return true;
         }
     }

@@ -1,15 +1,17 @@
+using System.Collections.Concurrent;
 using Brummer.Grains.Abstractions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 
 namespace Brummer.Gateway.Status;
 
 /// <summary>
-/// Keeps the <see cref="ClusterStatusCache"/> fed: subscribes the gateway's observer to every live node, pulls a
-/// full snapshot from each, and repeats on <see cref="GatewayOptions.ResyncInterval"/> as a safety net for lost pushes
-/// and expiring subscriptions.
+/// Keeps the <see cref="ClusterStatusCache"/> fed. It long-polls the cluster membership (answered by the silo this
+/// gateway is connected to, never by the node in question); subscribes its observer to every active node and pulls
+/// a full snapshot when a node appears, rejoins or reports a gap; marks nodes lost when membership declares them dead;
+/// and re-pulls every node on <see cref="GatewayOptions.ResyncInterval"/> as a safety net (which also renews the
+/// subscriptions, since they expire).
 /// </summary>
 internal sealed class ClusterStatusFeed(
     IClusterClient client,
@@ -19,50 +21,129 @@ internal sealed class ClusterStatusFeed(
     ILogger<ClusterStatusFeed> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, byte> _syncing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _subscribed = new(StringComparer.Ordinal); // node → silo address+generation; loop-only
     private StatusObserver? _observer; // Held strongly: object references are weak.
     private IStatusObserver? _reference;
+    private CancellationToken _stopping;
 
-    /// <summary>Completes once every node known at startup has been read once.</summary>
+    /// <summary>Completes once every node active at startup has been read once.</summary>
     public Task FirstSync => _firstSync.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _observer = new StatusObserver(cache);
+        _stopping = stoppingToken;
+        _observer = new StatusObserver(cache, RequestResync);
         _reference = client.CreateObjectReference<IStatusObserver>(_observer);
-        using var timer = new PeriodicTimer(options.Value.ResyncInterval, time);
-        do
+        var settings = options.Value;
+        var membership = client.GetGrain<IMembershipGrain>(0);
+        var knownVersion = -1L;
+        var lastFullSync = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ResyncAsync(stoppingToken);
+                var members = await membership.WatchAsync(knownVersion, settings.MembershipWait).WaitAsync(stoppingToken);
+                knownVersion = members.Version;
+                var full = time.GetUtcNow() - lastFullSync >= settings.ResyncInterval;
+                await ReconcileAsync(members, full, stoppingToken);
+                if (full)
+                {
+                    lastFullSync = time.GetUtcNow();
+                }
+
                 _firstSync.TrySetResult();
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Resync with the cluster failed; retrying in {Interval}", options.Value.ResyncInterval);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "Reading the cluster membership failed; retrying in {Delay}", settings.RetryDelay);
+                knownVersion = -1;
+                await Task.Delay(settings.RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    public async Task ResyncAsync(CancellationToken cancellationToken)
+    private async Task ReconcileAsync(ClusterMembers members, bool full, CancellationToken cancellationToken)
     {
-        var management = client.GetGrain<IManagementGrain>(0);
-        var hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken);
-        await Task.WhenAll(hosts.Select(h => SyncNodeAsync(h.SiloName, cancellationToken)));
+        var active = new Dictionary<string, ClusterMember>(StringComparer.Ordinal);
+        foreach (var member in members.Members)
+        {
+            // A restarted node may briefly appear twice (old run not yet declared dead): the newest generation wins.
+            if (member.IsActive && (!active.TryGetValue(member.Node, out var seen) || seen.Generation < member.Generation))
+            {
+                active[member.Node] = member;
+            }
+        }
+
+        foreach (var node in cache.Current.Nodes)
+        {
+            if (!node.IsLost && !active.ContainsKey(node.Name) && cache.MarkLost(node.Name))
+            {
+                _subscribed.Remove(node.Name);
+                logger.LogWarning("Node {Node} is lost: the cluster declared it dead; its processes are marked lost", node.Name);
+            }
+        }
+
+        var syncs = new List<Task>();
+        foreach (var (node, member) in active)
+        {
+            var identity = $"{member.Address}@{member.Generation}";
+            if (full || !_subscribed.TryGetValue(node, out var known) || known != identity)
+            {
+                syncs.Add(SyncAndRememberAsync(node, identity, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(syncs);
     }
 
-    private async Task SyncNodeAsync(string node, CancellationToken cancellationToken)
+    private async Task SyncAndRememberAsync(string node, string identity, CancellationToken cancellationToken)
+    {
+        if (await SyncNodeAsync(node, cancellationToken))
+        {
+            lock (_subscribed)
+            {
+                _subscribed[node] = identity;
+            }
+        }
+    }
+
+    /// <summary>A pushed delta showed a gap: pull that node's full snapshot (one pull at a time per node).</summary>
+    private void RequestResync(string node)
+    {
+        if (_syncing.TryAdd(node, 0))
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await SyncNodeAsync(node, _stopping);
+                }
+                finally
+                {
+                    _syncing.TryRemove(node, out _);
+                }
+            });
+        }
+    }
+
+    private async Task<bool> SyncNodeAsync(string node, CancellationToken cancellationToken)
     {
         try
         {
             var grain = client.GetGrain<INodeGrain>(node);
             await grain.SubscribeAsync(_reference!).WaitAsync(cancellationToken);
             cache.Apply(await grain.GetSnapshotAsync().WaitAsync(cancellationToken));
+            return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             logger.LogWarning(ex, "Could not read node {Node}", node);
+            return false;
         }
     }
 

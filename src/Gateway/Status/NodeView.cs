@@ -4,14 +4,30 @@ using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Status;
 
-/// <summary>The gateway's immutable view of one node: its last snapshot merged with newer single-process results.</summary>
+/// <summary>
+/// The gateway's immutable view of one node: its last snapshot merged with the deltas and control results since,
+/// or, once membership declared the node dead, its last known state marked <c>lost</c>.
+/// </summary>
 public sealed class NodeView
 {
-    public NodeView(NodeSnapshot snapshot, ImmutableArray<ProcessInfo> processes, DateTimeOffset receivedAt)
+    public NodeView(
+        string name,
+        string address,
+        long incarnation,
+        long version,
+        ImmutableArray<ScriptInfo> scripts,
+        ImmutableArray<ProcessInfo> processes,
+        DateTimeOffset receivedAt,
+        bool lost = false)
     {
-        Snapshot = snapshot;
+        Name = name;
+        Address = address;
+        Incarnation = incarnation;
+        Version = version;
+        ScriptList = scripts;
         Processes = processes;
         ReceivedAt = receivedAt;
+        IsLost = lost;
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var process in processes)
         {
@@ -20,12 +36,27 @@ public sealed class NodeView
         }
 
         Counts = counts.ToFrozenDictionary(StringComparer.Ordinal);
-        Scripts = snapshot.Scripts.Select(s => s.Name).ToFrozenSet(StringComparer.Ordinal);
+        Scripts = scripts.Select(s => s.Name).ToFrozenSet(StringComparer.Ordinal);
     }
 
-    public string Name => Snapshot.Node;
+    public static NodeView From(NodeSnapshot snapshot, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return new NodeView(snapshot.Node, snapshot.Address, snapshot.Incarnation, snapshot.Version, snapshot.Scripts, snapshot.Processes, receivedAt);
+    }
 
-    public NodeSnapshot Snapshot { get; }
+    public string Name { get; }
+
+    /// <summary>The node's silo address (host:port).</summary>
+    public string Address { get; }
+
+    /// <summary>Which run of the node this view describes; a restart brings a new one.</summary>
+    public long Incarnation { get; }
+
+    /// <summary>The newest node version merged into this view.</summary>
+    public long Version { get; }
+
+    public ImmutableArray<ScriptInfo> ScriptList { get; }
 
     /// <summary>Processes of the node ordered by script name; each the newest view the gateway has seen.</summary>
     public ImmutableArray<ProcessInfo> Processes { get; }
@@ -33,10 +64,27 @@ public sealed class NodeView
     /// <summary>When the gateway last heard from the node (its freshness).</summary>
     public DateTimeOffset ReceivedAt { get; }
 
+    /// <summary>Membership declared the node dead: its processes are its last known state, marked lost.</summary>
+    public bool IsLost { get; }
+
+    public string Status => IsLost ? "lost" : "up";
+
     /// <summary>Process count per wire status name, precomputed for <c>nodes_list</c>.</summary>
     public FrozenDictionary<string, int> Counts { get; }
 
     public FrozenSet<string> Scripts { get; }
 
     public bool HasScript(string name) => Scripts.Contains(name);
+
+    public NodeView With(long version, ImmutableArray<ProcessInfo> processes, DateTimeOffset receivedAt) =>
+        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, IsLost);
+
+    /// <summary>This view with every process marked lost, keeping its last known fields and saying what it was.</summary>
+    public NodeView AsLost()
+    {
+        var processes = ImmutableArray.CreateRange(Processes, p => p.Status == ProcessStatus.Lost
+            ? p
+            : p with { Status = ProcessStatus.Lost, Reason = $"node '{p.Node}' lost; last known status: {p.Status.ToWireName()}" });
+        return new NodeView(Name, Address, Incarnation, Version, ScriptList, processes, ReceivedAt, lost: true);
+    }
 }

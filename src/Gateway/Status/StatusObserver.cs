@@ -2,12 +2,16 @@ using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Status;
 
-/// <summary>Receives pushed node snapshots and applies them to the cache.</summary>
-internal sealed class StatusObserver(ClusterStatusCache cache) : IStatusObserver
+/// <summary>Receives pushed node changes: merges them, and asks for a full resync of a node when one was missed.</summary>
+internal sealed class StatusObserver(ClusterStatusCache cache, Action<string> onGap) : IStatusObserver
 {
-    public Task OnSnapshotAsync(NodeSnapshot snapshot)
+    public Task OnChangesAsync(NodeDelta delta)
     {
-        cache.Apply(snapshot);
+        if (cache.Apply(delta) == DeltaOutcome.Gap)
+        {
+            onGap(delta.Node);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -14,7 +14,7 @@ public sealed class NodeProcesses
 {
     private readonly FrozenDictionary<string, ProcessSupervisor> _supervisors;
 
-    public NodeProcesses(ScriptCatalog catalog, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILoggerFactory loggers)
+    public NodeProcesses(ScriptCatalog catalog, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILoggerFactory loggers, ProcessWatchdog? watchdog = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -22,7 +22,7 @@ public sealed class NodeProcesses
         Table = table;
         var logger = loggers.CreateLogger<ProcessSupervisor>();
         _supervisors = catalog.Scripts
-            .ToFrozenDictionary(s => s.Name, s => new ProcessSupervisor(s, table, options, time, logger), StringComparer.Ordinal);
+            .ToFrozenDictionary(s => s.Name, s => new ProcessSupervisor(s, table, options, time, logger, watchdog), StringComparer.Ordinal);
     }
 
     public string Node => Table.Node;

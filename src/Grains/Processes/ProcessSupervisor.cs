@@ -26,14 +26,16 @@ public sealed class ProcessSupervisor
     private readonly ProcessOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ProcessWatchdog? _watchdog;
     private readonly SemaphoreSlim _control = new(1, 1);
     private readonly Lock _gate = new();
     private Run? _run;
     private string? _lastLine;
     private int _lastLineScheduled;
 
-    public ProcessSupervisor(ScriptDefinition script, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILogger logger)
+    public ProcessSupervisor(ScriptDefinition script, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILogger logger, ProcessWatchdog? watchdog = null)
     {
+        _watchdog = watchdog;
         _script = script;
         _table = table;
         _options = options;
@@ -149,6 +151,7 @@ public sealed class ProcessSupervisor
         }
 
         run.Pid = task.ProcessId;
+        _watchdog?.Track(run.Pid);
         ProcessInfo running;
         lock (_gate)
         {
@@ -242,6 +245,18 @@ public sealed class ProcessSupervisor
 
     /// <summary>SIGTERM to the group, SIGKILL after the stop timeout; returns when the leader and every member are gone.</summary>
     private async Task TerminateGroupAsync(Run run)
+    {
+        try
+        {
+            await TerminateGroupCoreAsync(run).ConfigureAwait(false);
+        }
+        finally
+        {
+            _watchdog?.Forget(run.Pid);
+        }
+    }
+
+    private async Task TerminateGroupCoreAsync(Run run)
     {
         if (IsGone(run))
         {

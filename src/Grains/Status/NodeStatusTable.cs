@@ -39,10 +39,14 @@ public sealed class NodeStatusTable
         _positions = new int[_slots.Length];
         Array.Fill(_positions, -1);
         _cells = _slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal);
-        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, []);
+        // A new incarnation per table (one per node run): lets gateways tell a restarted node from a late message.
+        Incarnation = time.GetUtcNow().UtcTicks;
+        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, [], Incarnation);
     }
 
     public string Node { get; }
+
+    public long Incarnation { get; }
 
     public ImmutableArray<ScriptInfo> Scripts => _scripts;
 
@@ -81,7 +85,8 @@ public sealed class NodeStatusTable
                 version,
                 _time.GetUtcNow(),
                 _scripts,
-                processes));
+                processes,
+                Incarnation));
         }
 
         _changed.Set();

@@ -6,7 +6,10 @@ using Orleans.Runtime.Placement;
 
 namespace Brummer.Silo.Placement;
 
-/// <summary>Chooses the silo named after the grain key's node among the live, compatible silos.</summary>
+/// <summary>
+/// Chooses the silo named after the grain key's node among the active, compatible silos (the newest generation, should
+/// a restarted node briefly appear twice). No such silo is an error: a process grain never runs on another machine.
+/// </summary>
 public sealed class NodePinnedPlacementDirector(IClusterMembershipService membership) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
@@ -14,13 +17,20 @@ public sealed class NodePinnedPlacementDirector(IClusterMembershipService member
         ArgumentNullException.ThrowIfNull(context);
         var node = NodeOf(target.GrainIdentity.Key.ToString()!);
         var members = membership.CurrentSnapshot.Members;
+        SiloAddress? chosen = null;
         foreach (var silo in context.GetCompatibleSilos(target))
         {
             if (members.TryGetValue(silo, out var member) && member.Status == SiloStatus.Active &&
-                string.Equals(member.Name, node, StringComparison.Ordinal))
+                string.Equals(member.Name, node, StringComparison.Ordinal) &&
+                (chosen is null || chosen.Generation < silo.Generation))
             {
-                return Task.FromResult(silo);
+                chosen = silo;
             }
+        }
+
+        if (chosen is not null)
+        {
+            return Task.FromResult(chosen);
         }
 
         var live = members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Order(StringComparer.Ordinal);

@@ -1,0 +1,95 @@
+using System.Net;
+using Brummer.Clustering;
+using Brummer.Gateway;
+using Brummer.Grains.Processes;
+using Brummer.ServiceDefaults;
+using Brummer.Silo;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+
+namespace Brummer.Cli;
+
+/// <summary>What <c>brummer node</c> runs: one silo joined to a cluster, running one directory's scripts.</summary>
+public sealed record NodeRunOptions(
+    string Name,
+    string Directory,
+    ClusterConnection Cluster,
+    string ClusterId,
+    IPAddress Advertise,
+    int SiloPort,
+    int GatewayPort,
+    TimeSpan StopTimeout,
+    TimeSpan FailureDetection);
+
+/// <summary>What <c>brummer gateway</c> runs: MCP + JSON API over an Orleans client of the cluster; it hosts no grains.</summary>
+public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port);
+
+public static class ClusterHosts
+{
+    public static IHost BuildNode(NodeRunOptions options, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Host.CreateApplicationBuilder(args ?? []);
+        builder.AddServiceDefaults();
+        builder.AddBrummerClusterNode(
+            new NodeHostOptions
+            {
+                Name = options.Name,
+                Directory = options.Directory,
+                Advertise = options.Advertise,
+                SiloPort = options.SiloPort,
+                GatewayPort = options.GatewayPort,
+                FailureDetection = options.FailureDetection,
+                Processes = new ProcessOptions { StopTimeout = options.StopTimeout },
+            },
+            options.Cluster,
+            options.ClusterId);
+        return builder.Build();
+    }
+
+    public static WebApplication BuildGateway(GatewayRunOptions options, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.AddServiceDefaults();
+        builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
+        builder.UseOrleansClient(client =>
+        {
+            client.UseBrummerClustering(options.Cluster, options.ClusterId);
+            client.AddActivityPropagation();
+            client.UseConnectionRetryFilter<WaitForCluster>();
+        });
+        builder.AddBrummerGateway();
+        var app = builder.Build();
+        app.MapBrummerGateway();
+        return app;
+    }
+
+    /// <summary>A gateway may start before any node: it keeps trying, saying so, until a node answers or it is stopped.</summary>
+    private sealed class WaitForCluster(ILogger<WaitForCluster> logger) : IClientConnectionRetryFilter
+    {
+        private int _attempts;
+
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _attempts) % 10 == 1)
+            {
+                logger.LogWarning("No node of the cluster is reachable yet ({Reason}); retrying every second", exception.Message);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Net;
+using Brummer.Clustering;
+using Brummer.Grains.Discovery;
+using Brummer.Silo;
+using Microsoft.Extensions.Hosting;
+
+namespace Brummer.Cli.Commands;
+
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var name = new Option<string>("--name", "-n")
+        {
+            Description = "This node's name: unique in the cluster; scripts are addressed as NAME/script.",
+            DefaultValueFactory = _ => NodeHostOptions.DefaultName,
+            Validators = { Validate.Name("--name") },
+        };
+        var dir = new Option<DirectoryInfo>("--dir", "-d")
+        {
+            Description = "Project directory whose package.json scripts this node runs.",
+            DefaultValueFactory = _ => new DirectoryInfo(Environment.CurrentDirectory),
+        };
+        var cluster = ClusterCommandOptions.Cluster();
+        var clusterId = ClusterCommandOptions.ClusterId();
+        var advertise = new Option<IPAddress>("--advertise")
+        {
+            Description = "Address other nodes and gateways reach this node at (IP or host name); the node listens on it only. " +
+                "Loopback by default: pass the machine's LAN address to join nodes on other machines.",
+            DefaultValueFactory = _ => IPAddress.Loopback,
+            CustomParser = result => ClusterCommandOptions.ParseAddress(result, "--advertise"),
+        };
+        var siloPort = new Option<int>("--silo-port")
+        {
+            Description = "Port for node-to-node traffic (0 picks a free one).",
+            DefaultValueFactory = _ => ClusterConnection.DefaultSiloPort,
+            Validators = { Validate.Port("--silo-port", allowZero: true) },
+        };
+        var gatewayPort = new Option<int>("--gateway-port")
+        {
+            Description = "Port gateways (Orleans clients) connect to (0 picks a free one).",
+            DefaultValueFactory = _ => ClusterConnection.DefaultGatewayPort,
+            Validators = { Validate.Port("--gateway-port", allowZero: true) },
+        };
+        var stopTimeout = new Option<double>("--stop-timeout")
+        {
+            Description = "Seconds a stopping script gets after SIGTERM before its process group is killed.",
+            DefaultValueFactory = _ => 5,
+            Validators = { Validate.Seconds("--stop-timeout", 0.1, 3600) },
+        };
+        var failureDetection = new Option<double>("--failure-detection")
+        {
+            Description = "Seconds of silence after which the cluster declares a node dead and gateways report it and its " +
+                "processes 'lost' (three missed probes, one every third of this). Use the same value on every node.",
+            DefaultValueFactory = _ => NodeHostOptions.DefaultFailureDetection.TotalSeconds,
+            Validators = { Validate.Seconds("--failure-detection", 0.3, 600) },
+        };
+
+        var command = new Command(
+            "node",
+            "Joins this machine to a Brummer cluster as a node running one directory's scripts. Gateways (brummer gateway) " +
+            "list and control them. Ctrl+C leaves the cluster and stops every script this node started; if the node is " +
+            "killed, its watchdog stops them.")
+        {
+            name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, stopTimeout, failureDetection,
+        };
+        command.SetAction((parse, ct) => RunAsync(
+            new NodeRunOptions(
+                parse.GetValue(name)!,
+                parse.GetValue(dir)!.FullName,
+                parse.GetValue(cluster)!,
+                parse.GetValue(clusterId)!,
+                parse.GetValue(advertise)!,
+                parse.GetValue(siloPort),
+                parse.GetValue(gatewayPort),
+                TimeSpan.FromSeconds(parse.GetValue(stopTimeout)),
+                TimeSpan.FromSeconds(parse.GetValue(failureDetection))),
+            ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(NodeRunOptions options, CancellationToken cancellationToken)
+    {
+        // Resolved here so that what the node prints is the port it really uses.
+        options = options with { SiloPort = FreePort.OrNext(options.SiloPort), GatewayPort = FreePort.OrNext(options.GatewayPort) };
+        IHost host;
+        try
+        {
+            await ClusterPreparation.PrepareAsync(options.Cluster, cancellationToken);
+            host = ClusterHosts.BuildNode(options);
+        }
+        catch (Exception ex) when (ex is ScriptDiscoveryException or ClusterUnavailableException)
+        {
+            return CommandOutput.Fail(ex.Message);
+        }
+
+        using (host)
+        {
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsAddressInUse(ex))
+            {
+                return CommandOutput.Fail(
+                    $"port {options.SiloPort} or {options.GatewayPort} on {options.Advertise} is already in use (another node on this machine?). " +
+                    "Pass --silo-port and --gateway-port to use others.");
+            }
+
+            Console.WriteLine($"Node '{options.Name}' joined cluster '{options.ClusterId}' at {options.Cluster} as {options.Advertise}:{options.SiloPort}");
+            Console.WriteLine($"Running scripts of {options.Directory}; gateways reach it on port {options.GatewayPort}.");
+            Console.WriteLine("Press Ctrl+C to leave the cluster and stop every script this node started.");
+            await host.WaitForShutdownAsync(CancellationToken.None);
+            Console.WriteLine($"Node '{options.Name}' left the cluster; no script it started is left running.");
+            return 0;
+        }
+    }
+
+    internal static bool IsAddressInUse(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } ||
+                e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
