@@ -15,7 +15,10 @@ public sealed class GatewayOptions
     /// The longest a membership long poll waits for a change. Changes (a node joining or declared dead) arrive as they
     /// happen; this only bounds how long a quiet poll lasts.
     /// </summary>
-    public TimeSpan MembershipWait { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan MembershipWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a subscription or snapshot call to a node may take before the gateway gives up on it for now.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the gateway waits before retrying after the cluster could not be reached.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -14,12 +14,8 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
 
     public Task PushAsync()
     {
+        // Unchanged since the last push: an empty delta, which gateways take as a heartbeat.
         var snapshot = table.Snapshot;
-        if (snapshot.Version == _pushedVersion)
-        {
-            return Task.CompletedTask;
-        }
-
         var delta = NodeDelta.Since(snapshot, _pushedVersion);
         _pushedVersion = snapshot.Version;
         foreach (var observer in subscriptions.Live())

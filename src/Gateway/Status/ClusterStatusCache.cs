@@ -41,8 +41,14 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return existing is not null && existing.Incarnation > snapshot.Incarnation ? null : NodeView.From(snapshot, time.GetUtcNow());
             }
 
-            if (existing.IsLost || existing.Version > snapshot.Version)
+            if (existing.IsLost)
             {
+                return null;
+            }
+
+            if (existing.Version >= snapshot.Version)
+            {
+                existing.Heard(time.GetUtcNow());
                 return null;
             }
 
@@ -63,8 +69,16 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return null;
             }
 
-            if (existing.Incarnation > delta.Incarnation || existing.IsLost || delta.ToVersion <= existing.Version)
+            if (existing.Incarnation > delta.Incarnation || existing.IsLost)
             {
+                outcome = DeltaOutcome.Stale;
+                return null;
+            }
+
+            if (delta.ToVersion <= existing.Version)
+            {
+                // A heartbeat (or a late delta): nothing new, but the node is alive.
+                existing.Heard(time.GetUtcNow());
                 outcome = DeltaOutcome.Stale;
                 return null;
             }

@@ -22,7 +22,7 @@ internal sealed class ClusterStatusFeed(
 {
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, byte> _syncing = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _subscribed = new(StringComparer.Ordinal); // node → silo address+generation; loop-only
+    private readonly Dictionary<string, string> _subscribed = new(StringComparer.Ordinal); // node → silo address@generation
     private StatusObserver? _observer; // Held strongly: object references are weak.
     private IStatusObserver? _reference;
     private CancellationToken _stopping;
@@ -43,7 +43,10 @@ internal sealed class ClusterStatusFeed(
         {
             try
             {
-                var members = await membership.WatchAsync(knownVersion, settings.MembershipWait).WaitAsync(stoppingToken);
+                // Bounded on this side too: a poll parked on a silo that dies meanwhile would otherwise wait for the
+                // 30 s response timeout before this gateway noticed anything.
+                var members = await membership.WatchAsync(knownVersion, settings.MembershipWait)
+                    .WaitAsync(settings.MembershipWait + settings.RetryDelay, time, stoppingToken);
                 knownVersion = members.Version;
                 var full = time.GetUtcNow() - lastFullSync >= settings.ResyncInterval;
                 await ReconcileAsync(members, full, stoppingToken);
@@ -57,6 +60,10 @@ internal sealed class ClusterStatusFeed(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (TimeoutException)
+            {
+                logger.LogDebug("A membership poll went unanswered; asking again (through another silo if that one is gone)");
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -83,7 +90,11 @@ internal sealed class ClusterStatusFeed(
         {
             if (!node.IsLost && !active.ContainsKey(node.Name) && cache.MarkLost(node.Name))
             {
-                _subscribed.Remove(node.Name);
+                lock (_subscribed)
+                {
+                    _subscribed.Remove(node.Name);
+                }
+
                 logger.LogWarning("Node {Node} is lost: the cluster declared it dead; its processes are marked lost", node.Name);
             }
         }
@@ -92,52 +103,64 @@ internal sealed class ClusterStatusFeed(
         foreach (var (node, member) in active)
         {
             var identity = $"{member.Address}@{member.Generation}";
-            if (full || !_subscribed.TryGetValue(node, out var known) || known != identity)
-            {
-                syncs.Add(SyncAndRememberAsync(node, identity, cancellationToken));
-            }
-        }
-
-        await Task.WhenAll(syncs);
-    }
-
-    private async Task SyncAndRememberAsync(string node, string identity, CancellationToken cancellationToken)
-    {
-        if (await SyncNodeAsync(node, cancellationToken))
-        {
+            bool known;
             lock (_subscribed)
             {
-                _subscribed[node] = identity;
+                known = _subscribed.TryGetValue(node, out var subscribed) && subscribed == identity;
+            }
+
+            if ((full || !known) && StartSync(node, identity) is { } sync)
+            {
+                syncs.Add(sync);
             }
         }
+
+        // The first round completes FirstSync, so it is awaited; later ones run on their own, so a node that hangs
+        // (not yet declared dead) never delays noticing the next membership change.
+        if (!_firstSync.Task.IsCompleted)
+        {
+            await Task.WhenAll(syncs).WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Subscribes to and pulls one node, unless a pull of it is already running; null if one is.</summary>
+    private Task? StartSync(string node, string? identity)
+    {
+        if (!_syncing.TryAdd(node, 0))
+        {
+            return null;
+        }
+
+        return Task.Run(async () =>
+        {
+            try
+            {
+                if (await SyncNodeAsync(node, _stopping) && identity is not null)
+                {
+                    lock (_subscribed)
+                    {
+                        _subscribed[node] = identity;
+                    }
+                }
+            }
+            finally
+            {
+                _syncing.TryRemove(node, out _);
+            }
+        });
     }
 
     /// <summary>A pushed delta showed a gap: pull that node's full snapshot (one pull at a time per node).</summary>
-    private void RequestResync(string node)
-    {
-        if (_syncing.TryAdd(node, 0))
-        {
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await SyncNodeAsync(node, _stopping);
-                }
-                finally
-                {
-                    _syncing.TryRemove(node, out _);
-                }
-            });
-        }
-    }
+    private void RequestResync(string node) => StartSync(node, identity: null);
 
     private async Task<bool> SyncNodeAsync(string node, CancellationToken cancellationToken)
     {
         try
         {
             var grain = client.GetGrain<INodeGrain>(node);
-            await grain.SubscribeAsync(_reference!).WaitAsync(cancellationToken);
-            cache.Apply(await grain.GetSnapshotAsync().WaitAsync(cancellationToken));
+            var timeout = options.Value.CallTimeout;
+            await grain.SubscribeAsync(_reference!).WaitAsync(timeout, time, cancellationToken);
+            cache.Apply(await grain.GetSnapshotAsync().WaitAsync(timeout, time, cancellationToken));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)

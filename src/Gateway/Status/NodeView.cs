@@ -18,7 +18,8 @@ public sealed class NodeView
         ImmutableArray<ScriptInfo> scripts,
         ImmutableArray<ProcessInfo> processes,
         DateTimeOffset receivedAt,
-        bool lost = false)
+        bool lost = false,
+        NodeClock? clock = null)
     {
         Name = name;
         Address = address;
@@ -26,7 +27,8 @@ public sealed class NodeView
         Version = version;
         ScriptList = scripts;
         Processes = processes;
-        ReceivedAt = receivedAt;
+        _clock = clock ?? new NodeClock();
+        _clock.Heard(receivedAt);
         IsLost = lost;
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var process in processes)
@@ -61,8 +63,10 @@ public sealed class NodeView
     /// <summary>Processes of the node ordered by script name; each the newest view the gateway has seen.</summary>
     public ImmutableArray<ProcessInfo> Processes { get; }
 
-    /// <summary>When the gateway last heard from the node (its freshness).</summary>
-    public DateTimeOffset ReceivedAt { get; }
+    private readonly NodeClock _clock;
+
+    /// <summary>When the gateway last heard from the node (a change or a heartbeat): its freshness.</summary>
+    public DateTimeOffset ReceivedAt => _clock.LastHeard;
 
     /// <summary>Membership declared the node dead: its processes are its last known state, marked lost.</summary>
     public bool IsLost { get; }
@@ -77,7 +81,10 @@ public sealed class NodeView
     public bool HasScript(string name) => Scripts.Contains(name);
 
     public NodeView With(long version, ImmutableArray<ProcessInfo> processes, DateTimeOffset receivedAt) =>
-        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, IsLost);
+        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, IsLost, _clock);
+
+    /// <summary>Records that the node was heard from without anything changing: no new view, no allocation.</summary>
+    public void Heard(DateTimeOffset at) => _clock.Heard(at);
 
     /// <summary>This view with every process marked lost, keeping its last known fields and saying what it was.</summary>
     public NodeView AsLost()
@@ -86,5 +93,32 @@ public sealed class NodeView
             ? p
             : p with { Status = ProcessStatus.Lost, Reason = $"node '{p.Node}' lost; last known status: {p.Status.ToWireName()}" });
         return new NodeView(Name, Address, Incarnation, Version, ScriptList, processes, ReceivedAt, lost: true);
+    }
+}
+
+/// <summary>
+/// When a node was last heard from, shared by the successive views of one run of the node, so that a heartbeat
+/// refreshes it with one volatile write instead of publishing a new cluster view. Only moves forward.
+/// </summary>
+public sealed class NodeClock
+{
+    private long _ticks;
+
+    public DateTimeOffset LastHeard => new(Volatile.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Heard(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        var seen = Volatile.Read(ref _ticks);
+        while (ticks > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _ticks, ticks, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
     }
 }

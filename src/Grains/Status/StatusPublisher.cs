@@ -8,9 +8,12 @@ namespace Brummer.Grains.Status;
 /// Asks the node grain to push the node's snapshot to its subscribers whenever the status table changes.
 /// Bursts of changes coalesce into one push of the newest snapshot, so a churning node never queues stale work.
 /// The push itself goes out from the grain: observers are notified from grain context, the Orleans pattern.
+/// A quiet node pushes an empty delta every <see cref="HeartbeatInterval"/>, so gateways can tell quiet from stuck.
 /// </summary>
 public sealed class StatusPublisher(NodeStatusTable table, IGrainFactory grains, ILogger<StatusPublisher> logger) : BackgroundService
 {
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var node = grains.GetGrain<INodeGrain>(table.Node);
@@ -18,7 +21,19 @@ public sealed class StatusPublisher(NodeStatusTable table, IGrainFactory grains,
         {
             try
             {
-                await table.WaitForChangeAsync(stoppingToken);
+                using (var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    heartbeat.CancelAfter(HeartbeatInterval);
+                    try
+                    {
+                        await table.WaitForChangeAsync(heartbeat.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Nothing changed for a while: push anyway, as a heartbeat.
+                    }
+                }
+
                 await node.PushAsync();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
