@@ -43,7 +43,8 @@ public static class ClusterPreparation
     {
         var options = ConfigurationOptions.Parse(connection.Target);
         options.AbortOnConnectFail = true;
-        options.ConnectTimeout = 5000;
+        options.ConnectTimeout = 3000;
+        options.ConnectRetry = 1;
         try
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken);

@@ -9,6 +9,7 @@ internal sealed class BrummerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _mcpUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
 
     private BrummerProcess(Process process)
     {
@@ -53,7 +54,7 @@ internal sealed class BrummerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.Exited += (_, _) => brummer._mcpUrl.TrySetException(new InvalidOperationException($"brummer exited with {process.ExitCode} before it was up:\n{brummer.Output}"));
+        process.Exited += (_, _) => brummer.OnExited();
         return brummer;
     }
 
@@ -68,6 +69,35 @@ internal sealed class BrummerProcess : IAsyncDisposable
 
     /// <summary>Completes with the MCP URL once brummer up prints it (i.e. is ready).</summary>
     public Task<Uri> McpUrlAsync() => _mcpUrl.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+    /// <summary>Completes once the process printed a line containing <paramref name="text"/> (e.g. a node's "joined").</summary>
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_process.HasExited)
+            {
+                return Task.FromException(Exited());
+            }
+
+            _awaited.Add((text, seen));
+        }
+
+        return seen.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>SIGKILL to brummer alone (not its children): a crash it cannot clean up after.</summary>
+    public async Task KillHardAsync()
+    {
+        Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+    }
 
     public async Task<int> TerminateAsync()
     {
@@ -87,11 +117,32 @@ internal sealed class BrummerProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            foreach (var (text, seen) in _awaited.Where(a => line.Contains(a.Text, StringComparison.Ordinal)).ToList())
+            {
+                seen.TrySetResult();
+                _awaited.RemoveAll(a => a.Seen == seen);
+            }
         }
 
         if (line.StartsWith("MCP:", StringComparison.Ordinal))
         {
             _mcpUrl.TrySetResult(new Uri(line["MCP:".Length..].Trim()));
+        }
+    }
+
+    private InvalidOperationException Exited() => new($"brummer exited with {_process.ExitCode} before it was ready:\n{Output}");
+
+    private void OnExited()
+    {
+        _mcpUrl.TrySetException(Exited());
+        lock (_output)
+        {
+            foreach (var (_, seen) in _awaited)
+            {
+                seen.TrySetException(Exited());
+            }
+
+            _awaited.Clear();
         }
     }
 

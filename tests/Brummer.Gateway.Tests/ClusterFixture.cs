@@ -78,39 +78,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Calls a tool and returns its structured content; fails the test if the tool reported an error.</summary>
-    public async Task<JsonElement> CallAsync(string tool, object? arguments = null)
-    {
-        var result = await CallRawAsync(tool, arguments);
-        Assert.True(result.IsError is not true, $"{tool} failed: {Text(result)}");
-        return Structured(result);
-    }
+    public Task<JsonElement> CallAsync(string tool, object? arguments = null) => Mcp.CallAsync(tool, arguments);
 
     /// <summary>Calls a tool that must fail and returns the error text the agent sees.</summary>
-    public async Task<string> CallErrorAsync(string tool, object? arguments = null)
-    {
-        var result = await CallRawAsync(tool, arguments);
-        Assert.True(result.IsError, $"{tool} was expected to fail but returned {Text(result)}");
-        return Text(result);
-    }
+    public Task<string> CallErrorAsync(string tool, object? arguments = null) => Mcp.CallErrorAsync(tool, arguments);
 
-    public Task<CallToolResult> CallRawAsync(string tool, object? arguments = null) =>
-        Mcp.CallToolAsync(tool, ToDictionary(arguments), cancellationToken: TestContext.Current.CancellationToken).AsTask();
+    public Task<CallToolResult> CallRawAsync(string tool, object? arguments = null) => Mcp.CallRawAsync(tool, arguments);
 
-    public static JsonElement Structured(CallToolResult result)
-    {
-        Assert.NotNull(result.StructuredContent);
-        return JsonDocument.Parse(JsonSerializer.Serialize(result.StructuredContent)).RootElement.Clone();
-    }
+    public static JsonElement Structured(CallToolResult result) => McpCalls.Structured(result);
 
-    public static string Text(CallToolResult result) =>
-        string.Join("\n", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
-
-    private static Dictionary<string, object?>? ToDictionary(object? arguments) => arguments switch
-    {
-        null => null,
-        Dictionary<string, object?> d => d,
-        _ => JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(arguments)),
-    };
+    public static string Text(CallToolResult result) => McpCalls.Text(result);
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Brummer.Tests;
+using ModelContextProtocol.Client;
+
+namespace Brummer.Cli.Tests;
+
+/// <summary>
+/// A cluster of real <c>brummer</c> OS processes on loopback: nodes and a gateway joined through a real membership
+/// store, each as it would run on its own machine. Disposing stops them all.
+/// </summary>
+internal sealed class ProcessCluster(string connection) : IAsyncDisposable
+{
+    /// <summary>Fast failure detection so node-loss tests take seconds (the default is 15 s).</summary>
+    public const string FailureDetectionSeconds = "3";
+
+    private readonly List<BrummerProcess> _processes = [];
+    private readonly List<McpClient> _clients = [];
+
+    public string Connection { get; } = connection;
+
+    /// <summary>A cluster id of its own, so tests sharing one Redis or database never see each other's nodes.</summary>
+    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("n")[..10];
+
+    /// <summary>The store named by an environment variable that .ci/run sets; skipped locally without it, fails in CI.</summary>
+    public static string RequireStore(string variable)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+        {
+            return value;
+        }
+
+        var why = $"{variable} is not set (.ci/run starts the server and sets it)";
+        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
+        {
+            Assert.Fail(why);
+        }
+
+        Assert.Skip(why);
+        return string.Empty;
+    }
+
+    public static string RedisUrl(string hostPort) => $"redis://{hostPort}";
+
+    /// <summary>Starts a node and returns once it has joined the cluster.</summary>
+    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort)
+    {
+        var node = BrummerProcess.Start(
+            "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
+            "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
+            "--failure-detection", FailureDetectionSeconds, "--stop-timeout", "1");
+        _processes.Add(node);
+        await node.WaitForOutputAsync($"Node '{name}' joined");
+        return node;
+    }
+
+    /// <summary>Starts a gateway and returns an MCP client connected to it, once it serves.</summary>
+    public async Task<McpClient> StartGatewayAsync()
+    {
+        var gateway = BrummerProcess.Start("gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
+        _processes.Add(gateway);
+        var mcp = await McpCalls.ConnectAsync(await gateway.McpUrlAsync());
+        _clients.Add(mcp);
+        return mcp;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        // SIGTERM first, so nodes stop their scripts the way a user's Ctrl+C would.
+        foreach (var process in _processes)
+        {
+            try
+            {
+                await process.TerminateAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone (a test killed it).
+            }
+
+            await process.DisposeAsync();
+        }
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+}
