@@ -67,29 +67,29 @@ public sealed class ProcessWatchdog(ProcessOptions options, ILogger<ProcessWatch
 
             try
             {
-                EnsureStarted();
-                var input = _process!.StandardInput;
-                input.Write(track ? '+' : '-');
-                input.WriteLine(groupId);
-                input.Flush();
+                if (_process is { HasExited: false })
+                {
+                    var input = _process.StandardInput;
+                    input.Write(track ? '+' : '-');
+                    input.WriteLine(groupId);
+                    input.Flush();
+                    return;
+                }
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException)
             {
-                // Someone killed the watchdog: start a new one with the whole list, so protection resumes.
                 logger.LogWarning(ex, "The process watchdog was gone; starting a new one");
-                Restart();
             }
+
+            // Not started yet, or someone killed it: a new one gets the whole list, so protection resumes.
+            Restart();
         }
     }
 
-    private void EnsureStarted()
+    private void Start()
     {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-
         _process?.Dispose();
+        _process = null;
         var setsid = ExecutableResolver.Find("setsid") ?? throw new InvalidOperationException("'setsid' was not found on PATH.");
         var start = new ProcessStartInfo(setsid)
         {
@@ -99,7 +99,8 @@ public sealed class ProcessWatchdog(ProcessOptions options, ILogger<ProcessWatch
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "sh", "-c", Script, "brummer-watchdog", ((int)(options.OrphanGrace.TotalMilliseconds / 100)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        var graceTenths = ((int)(options.OrphanGrace.TotalMilliseconds / 100)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var argument in new[] { "sh", "-c", Script, "brummer-watchdog", graceTenths })
         {
             start.ArgumentList.Add(argument);
         }
@@ -112,9 +113,7 @@ public sealed class ProcessWatchdog(ProcessOptions options, ILogger<ProcessWatch
     {
         try
         {
-            _process?.Dispose();
-            _process = null;
-            EnsureStarted();
+            Start();
             foreach (var group in _groups)
             {
                 _process!.StandardInput.WriteLine($"+{group}");
