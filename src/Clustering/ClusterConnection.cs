@@ -183,8 +183,13 @@ public sealed record ClusterConnection(ClusterProvider Provider, string Target, 
     /// <summary>The URL without its password, for logs and messages.</summary>
     private static string Redact(Uri uri)
     {
-        var user = uri.UserInfo.Split(':', 2)[0];
-        var credentials = uri.UserInfo.Length == 0 ? string.Empty : user.Length > 0 ? $"{user}:***@" : ":***@";
+        var parts = uri.UserInfo.Split(':', 2);
+        var credentials = (parts[0], parts.Length == 2) switch
+        {
+            ("", false) => string.Empty,
+            (var user, false) => $"{user}@",
+            (var user, true) => $"{user}:***@",
+        };
         var port = uri.IsDefaultPort || uri.Port < 0 ? string.Empty : $":{uri.Port}";
         return $"{uri.Scheme}://{credentials}{uri.Host}{port}{uri.AbsolutePath.TrimEnd('/')}";
     }

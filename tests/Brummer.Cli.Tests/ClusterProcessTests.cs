@@ -108,6 +108,22 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Dev_PrimaryAndSecondNodeJoinWithoutAnyStore_GatewayServesBoth()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["server"] = Dummy.Command("say:ready", "sleep") });
+        var (primarySilo, primaryGateway) = (FreePort.Next(), FreePort.Next());
+        await using var cluster = new ProcessCluster($"dev://127.0.0.1:{primarySilo}?gateway={primaryGateway}");
+        await cluster.StartNodeAsync("a", stack.Path, primarySilo, primaryGateway); // the primary holds the membership
+        await cluster.StartNodeAsync("b", stack.Path, 0, 0);
+        var mcp = await cluster.StartGatewayAsync();
+        await NodesAsync(mcp, n => n.GetValueOrDefault("a") == "up" && n.GetValueOrDefault("b") == "up", "both nodes up");
+
+        var run = await mcp.CallAsync("scripts_run", new { name = "server", node = "b" });
+        Assert.Equal("b", run.GetProperty("process").GetProperty("node").GetString());
+        await StatusAsync(mcp, s => s.GetValueOrDefault("b/server") == "running", "b/server running");
+    }
+
+    [Fact]
     public async Task Node_UnreachableRedis_FailsAtOnceWithOneClearLine()
     {
         using var stack = new StackDirectory(new Dictionary<string, string> { ["x"] = "true" });
