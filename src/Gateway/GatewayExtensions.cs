@@ -23,6 +23,8 @@ public static class GatewayExtensions
         builder.Services.AddOptions<GatewayOptions>().Configure(o => configure?.Invoke(o));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClusterStatusCache>();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
         builder.Services.AddSingleton<ScriptsService>();

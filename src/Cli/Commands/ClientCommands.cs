@@ -63,9 +63,13 @@ internal static class ClientCommands
             }
 
             var result = JsonSerializer.Deserialize<NodesResult>(body)!;
-            return Table.Render(["NODE", "ADDRESS", "STATUS", "PROCESSES"], result.Nodes.Select(n => new[]
+            return Table.Render(["NODE", "ADDRESS", "STATUS", "LAST HEARD", "PROCESSES"], result.Nodes.Select(n => new[]
             {
-                n.Name, n.Address, n.Status, n.Processes.Count == 0 ? "-" : string.Join(", ", n.Processes.Select(kv => $"{kv.Key}: {kv.Value}")),
+                n.Name,
+                n.Address,
+                n.Status,
+                $"{n.AgeMs / 1000.0:0.0}s ago",
+                n.Processes.Count == 0 ? "-" : string.Join(", ", n.Processes.Select(kv => $"{kv.Key}: {kv.Value}")),
             }));
         }));
 

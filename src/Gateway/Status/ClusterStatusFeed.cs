@@ -16,6 +16,7 @@ namespace Brummer.Gateway.Status;
 internal sealed class ClusterStatusFeed(
     IClusterClient client,
     ClusterStatusCache cache,
+    GatewayMetrics metrics,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ClusterStatusFeed> logger) : BackgroundService
@@ -33,7 +34,7 @@ internal sealed class ClusterStatusFeed(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        _observer = new StatusObserver(cache, RequestResync);
+        _observer = new StatusObserver(cache, metrics, RequestResync);
         _reference = client.CreateObjectReference<IStatusObserver>(_observer);
         var settings = options.Value;
         var membership = client.GetGrain<IMembershipGrain>(0);
@@ -95,6 +96,7 @@ internal sealed class ClusterStatusFeed(
                     _subscribed.Remove(node.Name);
                 }
 
+                metrics.NodeLost();
                 logger.LogWarning("Node {Node} is lost: the cluster declared it dead; its processes are marked lost", node.Name);
             }
         }
@@ -109,7 +111,7 @@ internal sealed class ClusterStatusFeed(
                 known = _subscribed.TryGetValue(node, out var subscribed) && subscribed == identity;
             }
 
-            if ((full || !known) && StartSync(node, identity) is { } sync)
+            if ((full || !known) && StartSync(node, identity, known ? "periodic" : "join") is { } sync)
             {
                 syncs.Add(sync);
             }
@@ -124,13 +126,14 @@ internal sealed class ClusterStatusFeed(
     }
 
     /// <summary>Subscribes to and pulls one node, unless a pull of it is already running; null if one is.</summary>
-    private Task? StartSync(string node, string? identity)
+    private Task? StartSync(string node, string? identity, string reason)
     {
         if (!_syncing.TryAdd(node, 0))
         {
             return null;
         }
 
+        metrics.Pull(reason);
         return Task.Run(async () =>
         {
             try
@@ -151,7 +154,7 @@ internal sealed class ClusterStatusFeed(
     }
 
     /// <summary>A pushed delta showed a gap: pull that node's full snapshot (one pull at a time per node).</summary>
-    private void RequestResync(string node) => StartSync(node, identity: null);
+    private void RequestResync(string node) => StartSync(node, identity: null, "gap");
 
     private async Task<bool> SyncNodeAsync(string node, CancellationToken cancellationToken)
     {
