@@ -17,23 +17,30 @@ public sealed class ConcurrentStatusTests(ClusterFixture cluster)
         await Task.WhenAll(churn.Select(name => cluster.CallAsync("scripts_run", new { name })));
 
         using var stopChurn = new CancellationTokenSource();
-        var churning = Task.WhenAll(churn.Select(name => Task.Run(async () =>
+        var cycleCounts = new int[churn.Length];
+        var churning = Task.WhenAll(churn.Select((name, i) => Task.Run(async () =>
         {
-            var cycles = 0;
-            while (!stopChurn.IsCancellationRequested || cycles == 0)
+            while (!stopChurn.IsCancellationRequested)
             {
                 await cluster.CallAsync("scripts_stop", new { name });
                 await cluster.CallAsync("scripts_run", new { name });
-                cycles++;
+                Interlocked.Increment(ref cycleCounts[i]);
             }
-
-            return cycles;
         }, ct)));
 
-        var calls = Enumerable.Range(0, 500).Select(_ => cluster.CallRawAsync("scripts_status")).ToArray();
-        var results = await Task.WhenAll(calls);
+        // Waves of 500 concurrent calls until the churn has really interleaved with them (every script cycled at
+        // least twice): on a loaded machine one wave can finish before the first stop lands.
+        var results = new List<ModelContextProtocol.Protocol.CallToolResult>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        do
+        {
+            results.AddRange(await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => cluster.CallRawAsync("scripts_status"))));
+        }
+        while (Enumerable.Range(0, churn.Length).Any(i => Volatile.Read(ref cycleCounts[i]) < 2) && DateTime.UtcNow < deadline);
+
         await stopChurn.CancelAsync();
-        var cycles = await churning;
+        await churning;
+        var cycles = cycleCounts;
 
         Assert.All(results, r => Assert.True(r.IsError is not true, ClusterFixture.Text(r)));
         var statuses = new HashSet<string>(StringComparer.Ordinal);
