@@ -20,7 +20,8 @@ public static class GatewayExtensions
     public static IHostApplicationBuilder AddBrummerGateway(this IHostApplicationBuilder builder, Action<GatewayOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<GatewayOptions>().Configure(o => configure?.Invoke(o));
+        // Settings from configuration (e.g. Brummer__Gateway__SilenceLimit=00:00:30), then the host's own.
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration("Brummer:Gateway").Configure(o => configure?.Invoke(o));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClusterStatusCache>();
         builder.Services.AddMetrics();

@@ -20,6 +20,12 @@ public sealed class GatewayOptions
     /// <summary>How long a subscription or snapshot call to a node may take before the gateway gives up on it for now.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// When no node of the cluster answers at all (so membership cannot declare anyone dead), how long a node may stay
+    /// silent (no change, no heartbeat) before this gateway reports it lost on its own.
+    /// </summary>
+    public TimeSpan SilenceLimit { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How long the gateway waits before retrying after the cluster could not be reached.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -21,7 +21,8 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // Orleans retries placement through Polly and logs each retry as a warning: noise while a silo shuts down.
+        builder.Logging.AddFilter("Polly", LogLevel.Error);
         builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         // The silo warns about workstation GC and a first watchdog tick at start: true, but not news to a dev tool's user.
         builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);

@@ -124,6 +124,24 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Dev_OnlyNodeKilled_NoSiloLeftToDeclareIt_GatewayReportsItLostAfterTheSilenceLimit()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["server"] = Dummy.Command("say:ready", "sleep") });
+        var (silo, gateway) = (FreePort.Next(), FreePort.Next());
+        await using var cluster = new ProcessCluster($"dev://127.0.0.1:{silo}?gateway={gateway}");
+        var node = await cluster.StartNodeAsync("solo", stack.Path, silo, gateway);
+        var mcp = await cluster.StartGatewayAsync(new Dictionary<string, string> { ["Brummer__Gateway__SilenceLimit"] = "00:00:03" });
+        await NodesAsync(mcp, n => n.GetValueOrDefault("solo") == "up", "the node up");
+        await mcp.CallAsync("scripts_run", new { name = "server", node = "solo" });
+
+        await node.KillHardAsync();
+
+        await NodesAsync(mcp, n => n.GetValueOrDefault("solo") == "lost", "the silent node reported lost", LossDeadline);
+        var process = (await mcp.CallAsync("scripts_status")).GetProperty("processes").EnumerateArray().Single();
+        Assert.Equal("lost", process.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Node_UnreachableRedis_FailsAtOnceWithOneClearLine()
     {
         using var stack = new StackDirectory(new Dictionary<string, string> { ["x"] = "true" });

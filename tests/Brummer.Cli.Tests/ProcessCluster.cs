@@ -54,9 +54,11 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway and returns an MCP client connected to it, once it serves.</summary>
-    public async Task<McpClient> StartGatewayAsync()
+    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var gateway = BrummerProcess.Start("gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
+        var gateway = BrummerProcess.Start(
+            environment ?? new Dictionary<string, string>(),
+            "gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
         _processes.Add(gateway);
         var mcp = await McpCalls.ConnectAsync(await gateway.McpUrlAsync());
         _clients.Add(mcp);

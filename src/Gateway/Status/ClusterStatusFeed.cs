@@ -27,6 +27,7 @@ internal sealed class ClusterStatusFeed(
     private StatusObserver? _observer; // Held strongly: object references are weak.
     private IStatusObserver? _reference;
     private CancellationToken _stopping;
+    private bool _outOfContact;
 
     /// <summary>Completes once every node active at startup has been read once.</summary>
     public Task FirstSync => _firstSync.Task;
@@ -49,6 +50,12 @@ internal sealed class ClusterStatusFeed(
                 var members = await membership.WatchAsync(knownVersion, settings.MembershipWait)
                     .WaitAsync(settings.MembershipWait + settings.RetryDelay, time, stoppingToken);
                 knownVersion = members.Version;
+                if (_outOfContact)
+                {
+                    _outOfContact = false;
+                    logger.LogInformation("Back in contact with the cluster");
+                }
+
                 var full = time.GetUtcNow() - lastFullSync >= settings.ResyncInterval;
                 await ReconcileAsync(members, full, stoppingToken);
                 if (full)
@@ -68,9 +75,30 @@ internal sealed class ClusterStatusFeed(
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                logger.LogWarning(ex, "Reading the cluster membership failed; retrying in {Delay}", settings.RetryDelay);
+                // Every silo unreachable (e.g. the last node died): nobody can declare anything dead, so nodes
+                // silent for longer than the limit are reported lost by this gateway itself.
+                if (!_outOfContact)
+                {
+                    _outOfContact = true;
+                    logger.LogWarning("Lost contact with the cluster ({Reason}); retrying every {Delay}", ex.Message, settings.RetryDelay);
+                }
+
+                MarkSilentNodesLost(settings.SilenceLimit);
                 knownVersion = -1;
                 await Task.Delay(settings.RetryDelay, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void MarkSilentNodesLost(TimeSpan limit)
+    {
+        var cutoff = time.GetUtcNow() - limit;
+        foreach (var node in cache.Current.Nodes)
+        {
+            if (!node.IsLost && node.ReceivedAt < cutoff && cache.MarkLost(node.Name))
+            {
+                metrics.NodeLost();
+                logger.LogWarning("Node {Node} is lost: silent for over {Limit} and no node of the cluster answers", node.Name, limit);
             }
         }
     }
