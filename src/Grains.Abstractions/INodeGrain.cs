@@ -29,3 +29,13 @@ public interface IStatusObserver : IGrainObserver
     [Alias("on-changes"), OneWay]
     Task OnChangesAsync(NodeDelta delta);
 }
+
+/// <summary>How long a node keeps a subscription that is not renewed, and how often gateways renew theirs.</summary>
+public static class StatusSubscription
+{
+    /// <summary>An observer whose gateway died never says goodbye: its subscription lapses after this.</summary>
+    public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gateways renew three times per expiry, so one or two failed renewals lose nothing.</summary>
+    public static readonly TimeSpan RenewEvery = Expiry / 3;
+}

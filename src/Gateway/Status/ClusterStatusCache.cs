@@ -20,7 +20,7 @@ public enum DeltaOutcome
 /// The gateway's lock-free cluster-wide status: nodes push changes in, requests read <see cref="Current"/> with one
 /// volatile load and no grain call. Writers (pushes, resyncs, control results, membership) serialize on a lock and
 /// publish a new view. Every process view carries the version it was published at, so an older message never
-/// overwrites a newer one; a node's incarnation tells a restarted node from a late message of its previous run.
+/// overwrites a newer one; a node's incarnation tells its runs apart, so a restarted node is never taken for an old one.
 /// </summary>
 public sealed class ClusterStatusCache(TimeProvider time)
 {
@@ -37,8 +37,10 @@ public sealed class ClusterStatusCache(TimeProvider time)
         {
             if (existing is null || existing.Incarnation != snapshot.Incarnation)
             {
-                // A new node, or a new run of it: its fresh state replaces whatever (lost) view the gateway had.
-                return existing is not null && existing.Incarnation > snapshot.Incarnation ? null : NodeView.From(snapshot, time.GetUtcNow());
+                // A new node, or another run of it: a snapshot is pulled from the node's current run, so its state
+                // replaces whatever (lost) view the gateway had. Incarnations are compared for equality only: they
+                // come from the node's clock, and clocks of different machines (or a stepped clock) do not order runs.
+                return NodeView.From(snapshot, time.GetUtcNow());
             }
 
             if (existing.IsLost)
@@ -63,13 +65,15 @@ public sealed class ClusterStatusCache(TimeProvider time)
         var outcome = DeltaOutcome.Applied;
         Update(delta.Node, existing =>
         {
-            if (existing is null || existing.Incarnation < delta.Incarnation)
+            if (existing is null || existing.Incarnation != delta.Incarnation)
             {
+                // Never seen this run: only a full snapshot (with its scripts) can start it. A late delta of a run that
+                // is over costs one needless pull, which returns the current run.
                 outcome = DeltaOutcome.Gap;
                 return null;
             }
 
-            if (existing.Incarnation > delta.Incarnation || existing.IsLost)
+            if (existing.IsLost)
             {
                 outcome = DeltaOutcome.Stale;
                 return null;

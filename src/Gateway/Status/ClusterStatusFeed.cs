@@ -41,6 +41,7 @@ internal sealed class ClusterStatusFeed(
         var membership = client.GetGrain<IMembershipGrain>(0);
         var knownVersion = -1L;
         var lastFullSync = DateTimeOffset.MinValue;
+        var lastRenewal = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -56,11 +57,24 @@ internal sealed class ClusterStatusFeed(
                     logger.LogInformation("Back in contact with the cluster");
                 }
 
-                var full = time.GetUtcNow() - lastFullSync >= settings.ResyncInterval;
+                var now = time.GetUtcNow();
+                var full = now - lastFullSync >= settings.ResyncInterval;
+                // Subscriptions lapse on the node unless renewed, however long the resync interval is.
+                var renew = !full && now - lastRenewal >= StatusSubscription.RenewEvery;
                 await ReconcileAsync(members, full, stoppingToken);
+                if (renew)
+                {
+                    RenewSubscriptions(members);
+                }
+
+                if (full || renew)
+                {
+                    lastRenewal = now;
+                }
+
                 if (full)
                 {
-                    lastFullSync = time.GetUtcNow();
+                    lastFullSync = now;
                 }
 
                 _firstSync.TrySetResult();
@@ -150,6 +164,26 @@ internal sealed class ClusterStatusFeed(
         if (!_firstSync.Task.IsCompleted)
         {
             await Task.WhenAll(syncs).WaitAsync(cancellationToken);
+        }
+    }
+
+    private void RenewSubscriptions(ClusterMembers members)
+    {
+        foreach (var node in members.Members.Where(m => m.IsActive).Select(m => m.Node).Distinct(StringComparer.Ordinal))
+        {
+            _ = RenewAsync(node);
+        }
+    }
+
+    private async Task RenewAsync(string node)
+    {
+        try
+        {
+            await client.GetGrain<INodeGrain>(node).SubscribeAsync(_reference!).WaitAsync(options.Value.CallTimeout, time, _stopping);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogDebug(ex, "Renewing the subscription to node {Node} failed; the next renewal or resync retries", node);
         }
     }
 

@@ -9,7 +9,7 @@ namespace Brummer.Grains.Status;
 /// </summary>
 public sealed class StatusSubscriptions(TimeProvider time)
 {
-    public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(1);
+    public static TimeSpan Expiry => StatusSubscription.Expiry;
 
     private readonly ConcurrentDictionary<IStatusObserver, DateTimeOffset> _observers = new();
 
