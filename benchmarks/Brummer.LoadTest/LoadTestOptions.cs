@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace Brummer.LoadTest;
+
+/// <summary>What one run does; every value has a default that keeps a run under about three minutes.</summary>
+internal sealed record LoadTestOptions
+{
+    public int Clients { get; init; } = 64;
+
+    /// <summary>At most this much MCP load, then half as much JSON API load, before the first measured phase (JIT tiering).</summary>
+    public TimeSpan JitWarmup { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Each of the two raw HTTP baselines (GET /healthz, GET /api/processes).</summary>
+    public TimeSpan FloorDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Rounds of (churn segment, idle segment) for the MCP clients: the figure and its baseline, interleaved.</summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Length of one segment, settle time included.</summary>
+    public TimeSpan Segment { get; init; } = TimeSpan.FromSeconds(7);
+
+    /// <summary>Not measured at the start of each segment, after the churn was switched on or off.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>One MCP client while the churn runs: the staleness baseline.</summary>
+    public TimeSpan BaselineDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Control calls per second (run / stop / restart) issued by the churn.</summary>
+    public double ChurnRate { get; init; } = 24;
+
+    public int ScriptsPerNode { get; init; } = 50;
+
+    public TimeSpan ShortLifetime { get; init; } = TimeSpan.FromSeconds(0.2);
+
+    /// <summary>host:port of a Redis for membership; null for development clustering (no Redis needed).</summary>
+    public string? Redis { get; init; } = Environment.GetEnvironmentVariable("BRUMMER_TEST_REDIS") is { Length: > 0 } redis ? redis : null;
+
+    public string BrummerDll { get; init; } = Path.Combine(AppContext.BaseDirectory, "brummer.dll");
+
+    /// <summary>Where the markdown report is also written (it always goes to stdout).</summary>
+    public string? Output { get; init; }
+
+    /// <summary>What code was measured, for the report; by default the working directory's git commit.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>Keep the run directory (stacks and the cluster's logs) instead of deleting it.</summary>
+    public bool KeepFiles { get; init; }
+
+    public const string Usage = """
+        Brummer cluster load test: 2 nodes + 1 gateway as OS processes, MCP clients calling scripts_status.
+
+          dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [options]
+
+          --clients N          concurrent MCP clients (and HTTP loops in the baselines)   [64]
+          --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
+                               all phases; each stops once its rate stops rising
+          --warmup S           seconds of warm-up before each measured phase              [3]
+          --floor S            seconds of each raw HTTP baseline                          [10]
+          --rounds N           rounds of (churn segment, idle segment) for the MCP clients [5]
+          --segment S          seconds of each segment                                     [7]
+          --settle S           seconds not measured after each switch of the churn        [1]
+          --baseline S         seconds of churn with 1 MCP client (staleness baseline)    [15]
+          --churn-rate N       control calls per second during the churn                  [24]
+          --scripts-per-node N scripts per node, half long-running, half short            [50]
+          --short-lifetime S   how long a short script runs before exiting                [0.2]
+          --redis HOST:PORT    Redis membership (default: $BRUMMER_TEST_REDIS, else dev clustering)
+          --dev                development clustering even if BRUMMER_TEST_REDIS is set
+          --brummer PATH       brummer.dll to start (default: the one built next to this tool)
+          --out FILE           also write the markdown report to FILE
+          --code TEXT          what code was measured, for the report (default: git HEAD of the working directory)
+          --keep               keep the run directory (stacks, logs of nodes and gateway)
+        """;
+
+    public static LoadTestOptions Parse(string[] args)
+    {
+        var options = new LoadTestOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            double Number() => double.Parse(Value(), CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--clients" => options with { Clients = (int)Number() },
+                "--jit-warmup" => options with { JitWarmup = TimeSpan.FromSeconds(Number()) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
+                "--floor" => options with { FloorDuration = TimeSpan.FromSeconds(Number()) },
+                "--rounds" => options with { Rounds = (int)Number() },
+                "--segment" => options with { Segment = TimeSpan.FromSeconds(Number()) },
+                "--settle" => options with { Settle = TimeSpan.FromSeconds(Number()) },
+                "--baseline" => options with { BaselineDuration = TimeSpan.FromSeconds(Number()) },
+                "--churn-rate" => options with { ChurnRate = Number() },
+                "--scripts-per-node" => options with { ScriptsPerNode = (int)Number() },
+                "--short-lifetime" => options with { ShortLifetime = TimeSpan.FromSeconds(Number()) },
+                "--redis" => options with { Redis = Value() },
+                "--dev" => options with { Redis = null },
+                "--brummer" => options with { BrummerDll = Path.GetFullPath(Value()) },
+                "--out" => options with { Output = Path.GetFullPath(Value()) },
+                "--code" => options with { Code = Value() },
+                "--keep" => options with { KeepFiles = true },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+
+        if (options.Clients < 1 || options.ChurnRate <= 0 || options.ScriptsPerNode < 4 || options.Rounds < 1 || options.Settle >= options.Segment ||
+            options.BaselineDuration <= TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1");
+        }
+
+        return options;
+    }
+}

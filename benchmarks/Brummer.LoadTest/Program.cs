@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using Brummer.LoadTest;
+
+// Linux only: the cluster is read through /proc, scripts are started through sh and signalled with kill(1).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+// Cluster load test: 64 MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn, with
+// raw HTTP and idle-cluster baselines from the same run. Figures go to docs/benchmarks.md ("Cluster load").
+LoadTestOptions options;
+try
+{
+    options = LoadTestOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"brummer load test: {ex.Message}\n\n{LoadTestOptions.Usage}");
+    return 2;
+}
+
+if (!File.Exists(options.BrummerDll))
+{
+    Console.Error.WriteLine($"brummer load test: {options.BrummerDll} not found (build the tool, or pass --brummer PATH)");
+    return 2;
+}
+
+// Ctrl+C, SIGTERM and SIGHUP all end the run the same way: cancel, then stop the gateway and the nodes (which stop
+// their scripts); nothing started by the run is left behind.
+using var cancel = new CancellationTokenSource();
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true;
+    LoadRun.Log($"{context.Signal}: stopping the run and the cluster");
+    cancel.Cancel();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Cancel);
+
+var runDirectory = Path.Combine(Path.GetTempPath(), "brummer-load-" + Guid.NewGuid().ToString("n")[..8]);
+Directory.CreateDirectory(runDirectory);
+var failed = false;
+try
+{
+    var report = await new LoadRun(options).RunAsync(runDirectory, cancel.Token);
+    var markdown = report.ToMarkdown(args);
+    Console.WriteLine(markdown);
+    if (options.Output is { } output)
+    {
+        await File.WriteAllTextAsync(output, markdown);
+    }
+
+    return 0;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    LoadRun.Log("cancelled; cluster stopped");
+    return 130;
+}
+catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+{
+    failed = true;
+    LoadRun.Log($"failed: {ex.Message}\nLogs of the nodes and the gateway: {runDirectory}");
+    return 1;
+}
+finally
+{
+    if (!options.KeepFiles && !failed)
+    {
+        try
+        {
+            Directory.Delete(runDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+    else
+    {
+        LoadRun.Log($"kept {runDirectory}");
+    }
+}
