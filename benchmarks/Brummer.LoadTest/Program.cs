@@ -6,6 +6,12 @@ using Brummer.LoadTest;
 
 // Cluster load test: 64 MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn, with
 // raw HTTP and idle-cluster baselines from the same run. Figures go to docs/benchmarks.md ("Cluster load").
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(LoadTestOptions.Usage);
+    return 0;
+}
+
 LoadTestOptions options;
 try
 {
