@@ -2,7 +2,10 @@ using Brummer.Gateway.Apis;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
 using Brummer.Gateway.Tools;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -12,6 +15,8 @@ namespace Brummer.Gateway;
 public static class GatewayExtensions
 {
     public const int DefaultPort = 7777;
+
+    private const string McpLimiter = "mcp";
 
     /// <summary>
     /// The gateway's services: cluster status cache and its feed, the service layer, and the MCP server
@@ -29,6 +34,19 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
         builder.Services.AddSingleton<ScriptsService>();
+        builder.Services.AddSingleton<StatusAnswers>();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            // A few MCP requests run at once and the rest wait their turn in order, outside the thread pool's queue,
+            // where the nodes' pushed changes would otherwise wait behind them (staleness under load).
+            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            limiter.AddConcurrencyLimiter(McpLimiter, o =>
+            {
+                o.PermitLimit = Math.Max(4, Environment.ProcessorCount * 2);
+                o.QueueLimit = 10_000;
+                o.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+        });
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
             .WithHttpTransport()
             .WithTools<ScriptTools>()
@@ -40,7 +58,8 @@ public static class GatewayExtensions
     public static WebApplication MapBrummerGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapMcp("/mcp");
+        app.UseRateLimiter();
+        app.MapMcp("/mcp").RequireRateLimiting(McpLimiter);
         app.MapProcessesApi();
         return app;
     }

@@ -64,11 +64,13 @@ public sealed record StatusResult(
 public sealed record NodeFreshnessDto(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
-    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
-    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs)
+    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC); nodes send a heartbeat every 2 s.")] DateTime AsOf)
 {
-    public static NodeFreshnessDto From(NodeView node, DateTimeOffset now) =>
-        new(node.Name, node.Status, node.ReceivedAt.UtcDateTime, AgeOf(node, now));
+    public static NodeFreshnessDto From(NodeView node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return new(node.Name, node.Status, node.ReceivedAt.UtcDateTime);
+    }
 
     internal static long AgeOf(NodeView node, DateTimeOffset now) => Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds);
 }

@@ -18,9 +18,12 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
         return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(ScriptDto.From)]);
     }
 
-    public StatusResult Status(string? name, string? node)
+    public StatusResult Status(string? name, string? node) => Status(cache.Current, name, node);
+
+    /// <summary>The status answer for one view of the cluster: a pure function of it (and of its nodes' freshness).</summary>
+    public static StatusResult Status(ClusterView view, string? name, string? node)
     {
-        var view = cache.Current;
+        ArgumentNullException.ThrowIfNull(view);
         IEnumerable<ProcessInfo> processes = view.Processes;
         if (!string.IsNullOrEmpty(node))
         {
@@ -37,10 +40,9 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
             processes = processes.Where(p => string.Equals(p.Name, name, StringComparison.Ordinal));
         }
 
-        var now = time.GetUtcNow();
         return new StatusResult(
             view.AsOf.UtcDateTime,
-            [.. view.Nodes.Select(n => NodeFreshnessDto.From(n, now))],
+            [.. view.Nodes.Select(NodeFreshnessDto.From)],
             [.. processes.Select(ProcessDto.From)]);
     }
 

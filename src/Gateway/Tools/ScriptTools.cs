@@ -1,14 +1,16 @@
 using System.ComponentModel;
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Services;
+using System.Text.Json;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Brummer.Gateway.Tools;
 
 /// <summary>MCP tools over the scripts of every node. Thin: validate, call <see cref="ScriptsService"/>, return its DTO.</summary>
 [McpServerToolType]
-public sealed class ScriptTools(ScriptsService scripts)
+public sealed class ScriptTools(ScriptsService scripts, StatusAnswers answers)
 {
     private const string NodeDescription = "Node (machine) name from nodes_list. Omit to use the default node (the only one, or the gateway's configured default).";
 
@@ -42,12 +44,24 @@ public sealed class ScriptTools(ScriptsService scripts)
         CancellationToken cancellationToken = default) =>
         InvokeAsync(() => scripts.RestartAsync(name, node, cancellationToken));
 
-    [McpServerTool(Name = "scripts_status", ReadOnly = true, UseStructuredContent = true)]
-    [Description("Status of the processes of every script that has run, on every node: status, pid, times, exit code, restarts, last output line. Cheap (answered from the gateway's cache, no node is called): poll it freely.")]
-    public StatusResult Status(
+    [McpServerTool(Name = "scripts_status", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(StatusResult))]
+    [Description("Status of the processes of every script that has run, on every node: status, pid, times, exit code, restarts, last output line; and each node's freshness. Cheap (answered from the gateway's cache, no node is called): poll it freely.")]
+    public CallToolResult Status(
         [Description("Only this script. Omit for all.")] string? name = null,
-        [Description("Only this node. Omit for all nodes.")] string? node = null) =>
-        Invoke(() => scripts.Status(name, node));
+        [Description("Only this node. Omit for all nodes.")] string? node = null)
+    {
+        if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(node))
+        {
+            return answers.Everything(); // The common poll: serialized once per view, not once per call.
+        }
+
+        var result = Invoke(() => scripts.Status(name, node));
+        return new CallToolResult
+        {
+            StructuredContent = JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions),
+            Content = [new TextContentBlock { Text = JsonSerializer.Serialize(result, McpJsonUtilities.DefaultOptions) }],
+        };
+    }
 
     internal static T Invoke<T>(Func<T> action)
     {
