@@ -128,6 +128,26 @@ public sealed class McpToolsTests(ClusterFixture cluster)
         Assert.Equal("Error: boom", bad.GetProperty("last_line").GetString());
     }
 
+    [Fact]
+    public async Task ScriptsStatus_TextBlock_IsOneReadableLinePerProcess_AndTheSchemaIsAdvertised()
+    {
+        await cluster.CallAsync("scripts_run", new { name = "ok" });
+        await WaitForStatusAsync("ok", "succeeded");
+
+        var result = await cluster.CallRawAsync("scripts_status");
+        var text = ClusterFixture.Text(result);
+        var structured = ClusterFixture.Structured(result);
+        var tools = await cluster.Mcp.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("as_of ", lines[0], StringComparison.Ordinal);
+        Assert.Contains($"{ClusterFixture.Node} up", lines[0], StringComparison.Ordinal);
+        Assert.Equal(structured.GetProperty("processes").GetArrayLength(), lines.Length - 1);
+        Assert.Contains(lines, l => l.StartsWith($"{ClusterFixture.Node}/ok succeeded", StringComparison.Ordinal) && l.Contains("exit 0", StringComparison.Ordinal) && l.EndsWith("| built", StringComparison.Ordinal));
+        var schema = tools.Single(t => t.Name == "scripts_status").ProtocolTool.OutputSchema!.Value;
+        Assert.Equal(["as_of", "nodes", "processes"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("scripts_run")]
     [InlineData("scripts_stop")]

@@ -59,7 +59,7 @@ public sealed class ScriptTools(ScriptsService scripts, StatusAnswers answers)
         return new CallToolResult
         {
             StructuredContent = JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions),
-            Content = [new TextContentBlock { Text = JsonSerializer.Serialize(result, McpJsonUtilities.DefaultOptions) }],
+            Content = [new TextContentBlock { Text = StatusText.Render(result) }],
         };
     }
 
