@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Brummer.Gateway.Contracts;
+using Brummer.Gateway.Services;
+using Brummer.Gateway.Status;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Brummer.Gateway.Tools;
+
+/// <summary>
+/// The unfiltered <c>scripts_status</c> answer, serialized once per cluster view instead of once per call: views change
+/// tens of times a second under churn, while agents may ask hundreds of times a second. Lock-free: a reader takes the
+/// cached answer if it was built from the current view and the same node freshness, and otherwise builds and publishes
+/// a new one (two readers racing build equal answers; either may win).
+/// </summary>
+public sealed class StatusAnswers(ClusterStatusCache cache)
+{
+    private Answer? _answer;
+
+    /// <summary>The status of every process on every node, as an MCP tool result (structured content + one line per process).</summary>
+    public CallToolResult Everything()
+    {
+        var view = cache.Current;
+        var heard = LastHeard(view);
+        var answer = Volatile.Read(ref _answer);
+        if (answer is null || !ReferenceEquals(answer.View, view) || answer.Heard != heard)
+        {
+            answer = Answer.Build(view, heard);
+            Volatile.Write(ref _answer, answer);
+        }
+
+        // A fresh result per call around the shared immutable parts: the SDK owns what it is handed.
+        return new CallToolResult { StructuredContent = answer.Structured, Content = [new TextContentBlock { Text = answer.Text }] };
+    }
+
+    /// <summary>Heartbeats move a node's freshness without a new view; the answer shows it, so it is part of the key.</summary>
+    private static long LastHeard(ClusterView view)
+    {
+        long heard = 0;
+        foreach (var node in view.Nodes)
+        {
+            heard = Math.Max(heard, node.ReceivedAt.UtcTicks);
+        }
+
+        return heard;
+    }
+
+    private sealed record Answer(ClusterView View, long Heard, JsonElement Structured, string Text)
+    {
+        public static Answer Build(ClusterView view, long heard)
+        {
+            var result = ScriptsService.Status(view, name: null, node: null);
+            // The SDK's own options, so the structured content is what the SDK would have written.
+            return new Answer(view, heard, JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions), StatusText.Render(result));
+        }
+    }
+}
