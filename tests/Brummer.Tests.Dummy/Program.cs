@@ -10,7 +10,12 @@ using System.Runtime.InteropServices;
 //   child:PATH       spawn a grandchild that ignores SIGTERM, writes its pid to PATH and sleeps forever
 //   sleep            sleep forever                 sleep:MS   sleep MS milliseconds
 //   exit:CODE        exit with CODE
+//   flood:BYTES:LEN  print BYTES / LEN lines of exactly LEN bytes with the newline ("0000000001 xxx…"), in 1 MiB writes
+//   longline:BYTES   print BYTES bytes of 'y' and no newline, in 1 MiB writes
+//   hex:HEX          write the bytes spelled in hex as they are (no newline added), e.g. hex:6f6bff0a
+//   ansi:TEXT        print TEXT in bold red with ANSI colour codes, then reset
 var registrations = new List<PosixSignalRegistration>();
+using var stdout = Console.OpenStandardOutput();
 foreach (var step in args)
 {
     var (verb, value) = step.IndexOf(':', StringComparison.Ordinal) is var at and > 0 ? (step[..at], step[(at + 1)..]) : (step, string.Empty);
@@ -66,6 +71,21 @@ foreach (var step in args)
             break;
         case "exit":
             return int.Parse(value, CultureInfo.InvariantCulture);
+        case "flood":
+            var sizes = value.Split(':');
+            Flood(stdout, long.Parse(sizes[0], CultureInfo.InvariantCulture), int.Parse(sizes[1], CultureInfo.InvariantCulture));
+            break;
+        case "longline":
+            LongLine(stdout, long.Parse(value, CultureInfo.InvariantCulture));
+            break;
+        case "hex":
+            stdout.Write(Convert.FromHexString(value));
+            stdout.Flush();
+            break;
+        case "ansi":
+            Console.Out.WriteLine($"\u001b[1;31m{value}\u001b[0m");
+            Console.Out.Flush();
+            break;
         default:
             Console.Error.WriteLine($"dummy: unknown step '{step}'");
             return 64;
@@ -74,6 +94,47 @@ foreach (var step in args)
 
 GC.KeepAlive(registrations);
 return 0;
+
+// Writes whole lines "<10-digit number> xxx…\n" of `length` bytes, numbered from 1, filling 1 MiB blocks in place.
+static void Flood(Stream output, long bytes, int length)
+{
+    var lines = bytes / length;
+    var perBlock = Math.Max(1, (1 << 20) / length);
+    var block = new byte[perBlock * length];
+    for (var i = 0; i < perBlock; i++)
+    {
+        var line = block.AsSpan(i * length, length);
+        line.Fill((byte)'x');
+        line[10] = (byte)' ';
+        line[^1] = (byte)'\n';
+    }
+
+    for (long written = 0; written < lines;)
+    {
+        var count = (int)Math.Min(perBlock, lines - written);
+        for (var i = 0; i < count; i++)
+        {
+            (written + i + 1).TryFormat(block.AsSpan(i * length, 10), out _, "D10", CultureInfo.InvariantCulture);
+        }
+
+        output.Write(block, 0, count * length);
+        written += count;
+    }
+
+    output.Flush();
+}
+
+static void LongLine(Stream output, long bytes)
+{
+    var block = new byte[1 << 20];
+    block.AsSpan().Fill((byte)'y');
+    for (long left = bytes; left > 0; left -= block.Length)
+    {
+        output.Write(block, 0, (int)Math.Min(block.Length, left));
+    }
+
+    output.Flush();
+}
 
 static void WritePid(string path, int pid)
 {

@@ -46,7 +46,7 @@ public sealed class ProcessSupervisor
             throw new ArgumentException($"'{script.Name}' is not in the status table of node '{table.Node}'.", nameof(script));
         }
 
-        Log = new LogBuffer(options.LogLines);
+        Log = new LogBuffer(options.LogLines, options.LogBytes, time);
     }
 
     public string Name => _script.Name;
@@ -136,8 +136,8 @@ public sealed class ProcessSupervisor
             .WithArguments(args => args.Add("-w").Add(program).Add(_script.Arguments))
             .WithWorkingDirectory(_script.WorkingDirectory)
             .WithEnvironmentVariables(env => env.Set("BRUMMER_NODE", _table.Node).Set("BRUMMER_SCRIPT", _script.Name))
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => OnLine(LogSource.Stdout, line)))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => OnLine(LogSource.Stderr, line)))
+            .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, text => OnLine(LogSource.Stdout, text)))
+            .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, text => OnLine(LogSource.Stderr, text)))
             .WithValidation(CommandResultValidation.None);
 
         CommandTask<CommandResult> task;
@@ -298,10 +298,11 @@ public sealed class ProcessSupervisor
 
     private static bool IsGone(Run run) => run.Exited.Task.IsCompleted && ProcessGroup.IsEmpty(run.Pid);
 
+    /// <summary>Called by the stdout and stderr capture loops (<see cref="OutputCapture"/>) for every line.</summary>
     private void OnLine(LogSource stream, string text)
     {
-        Log.Append(stream, text, _time.GetUtcNow());
-        Volatile.Write(ref _lastLine, text);
+        var line = Log.Append(stream, text);
+        Volatile.Write(ref _lastLine, line.SearchText); // status shows the line without colour codes
 
         // A flood of output republishes the last line at most once per interval, not once per line.
         if (Interlocked.Exchange(ref _lastLineScheduled, 1) == 0)

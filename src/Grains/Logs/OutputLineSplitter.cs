@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+
+namespace Brummer.Grains.Logs;
+
+/// <summary>
+/// Cuts a byte stream into lines in constant memory: splits on <c>\n</c> and <c>\r\n</c>, decodes UTF-8 (invalid bytes
+/// become U+FFFD, never an exception), and keeps at most <see cref="MaxLineBytes"/> bytes of any line. The rest of an
+/// over-long line is counted, not stored, and the line ends with <c>… [truncated N bytes]</c>.
+/// </summary>
+/// <remarks>Not thread-safe: one splitter per stream. Lines go to the sink on the thread that calls <see cref="Push"/>.</remarks>
+public sealed class OutputLineSplitter
+{
+    /// <summary>Default of <see cref="MaxLineBytes"/>: 16 KiB.</summary>
+    public const int DefaultMaxLineBytes = 16 * 1024;
+
+    private const byte LineFeed = (byte)'\n';
+    private const byte CarriageReturn = (byte)'\r';
+
+    private readonly Action<string> _sink;
+    private readonly byte[] _pending;
+    private int _pendingLength;
+    private long _dropped;
+    private bool _droppedEndsWithCarriageReturn;
+
+    /// <param name="maxLineBytes">Bytes of one line kept, at least 1 (UTF-8, without the line break).</param>
+    /// <param name="sink">Receives each complete line.</param>
+    public OutputLineSplitter(int maxLineBytes, Action<string> sink)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
+        ArgumentNullException.ThrowIfNull(sink);
+        _pending = new byte[maxLineBytes];
+        _sink = sink;
+    }
+
+    public int MaxLineBytes => _pending.Length;
+
+    /// <summary>The marker ending a line of which <paramref name="droppedBytes"/> were not kept.</summary>
+    public static string TruncationMarker(long droppedBytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"… [truncated {droppedBytes} bytes]");
+
+    /// <summary>Consumes a chunk of output, emitting every line it completes.</summary>
+    public void Push(ReadOnlySpan<byte> chunk)
+    {
+        while (!chunk.IsEmpty)
+        {
+            var end = chunk.IndexOf(LineFeed);
+            if (end < 0)
+            {
+                Hold(chunk);
+                return;
+            }
+
+            var line = chunk[..end];
+            if (_pendingLength == 0 && _dropped == 0 && line.Length <= _pending.Length)
+            {
+                // The common case: the whole line is in this chunk; decode it straight from there.
+                _sink(Decode(line.Length > 0 && line[^1] == CarriageReturn ? line[..^1] : line));
+            }
+            else
+            {
+                Hold(line);
+                EmitHeld(endsWithLineFeed: true);
+            }
+
+            chunk = chunk[(end + 1)..];
+        }
+    }
+
+    /// <summary>Emits the last line if the stream ended without a line break.</summary>
+    public void Complete()
+    {
+        if (_pendingLength > 0 || _dropped > 0)
+        {
+            EmitHeld(endsWithLineFeed: false);
+        }
+    }
+
+    private void Hold(ReadOnlySpan<byte> part)
+    {
+        if (part.IsEmpty)
+        {
+            return;
+        }
+
+        var room = _pending.Length - _pendingLength;
+        var kept = Math.Min(room, part.Length);
+        part[..kept].CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += kept;
+        if (kept < part.Length)
+        {
+            _dropped += part.Length - kept;
+            _droppedEndsWithCarriageReturn = part[^1] == CarriageReturn;
+        }
+    }
+
+    private void EmitHeld(bool endsWithLineFeed)
+    {
+        var length = _pendingLength;
+        var dropped = _dropped;
+        if (endsWithLineFeed)
+        {
+            // The \r of a \r\n belongs to the line break, wherever it ended up.
+            if (dropped > 0 && _droppedEndsWithCarriageReturn)
+            {
+                dropped--;
+            }
+            else if (dropped == 0 && length > 0 && _pending[length - 1] == CarriageReturn)
+            {
+                length--;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            // Cut before a character whose bytes were split by the cap, so the kept part decodes cleanly.
+            var cut = Utf8Boundary(_pending.AsSpan(0, length));
+            dropped += length - cut;
+            length = cut;
+        }
+
+        var text = Decode(_pending.AsSpan(0, length));
+        _pendingLength = 0;
+        _dropped = 0;
+        _droppedEndsWithCarriageReturn = false;
+        _sink(dropped > 0 ? text + TruncationMarker(dropped) : text);
+    }
+
+    /// <summary>The length of <paramref name="bytes"/> without a trailing incomplete UTF-8 sequence.</summary>
+    private static int Utf8Boundary(ReadOnlySpan<byte> bytes)
+    {
+        for (var back = 1; back <= Math.Min(4, bytes.Length); back++)
+        {
+            var b = bytes[^back];
+            if ((b & 0xC0) == 0x80)
+            {
+                continue; // continuation byte: look further back for its lead byte
+            }
+
+            var needed = b switch
+            {
+                < 0x80 => 1,
+                >= 0xF0 => 4,
+                >= 0xE0 => 3,
+                >= 0xC0 => 2,
+                _ => 1,
+            };
+            return needed > back ? bytes.Length - back : bytes.Length;
+        }
+
+        return bytes.Length;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+}
