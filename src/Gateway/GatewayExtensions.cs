@@ -35,6 +35,7 @@ public static class GatewayExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
         builder.Services.AddSingleton<ScriptsService>();
         builder.Services.AddSingleton<StatusAnswers>();
+        builder.Services.AddSingleton<LogsService>();
         builder.Services.AddRateLimiter(limiter =>
         {
             // A few MCP requests run at once and the rest wait their turn in order, outside the thread pool's queue,
@@ -51,6 +52,7 @@ public static class GatewayExtensions
             .WithHttpTransport()
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
+            .WithTools<LogTools>()
             .WithRequestFilters(filters => filters.AddCallToolFilter(RequiredArgumentsFilter.Wrap));
         return builder;
     }

@@ -18,6 +18,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
 
     public string Connection { get; } = connection;
 
+    /// <summary>The base URL of the gateway started last (for the CLI's --gateway).</summary>
+    public Uri? GatewayUrl { get; private set; }
+
     /// <summary>A cluster id of its own, so tests sharing one Redis or database never see each other's nodes.</summary>
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("n")[..10];
 
@@ -60,7 +63,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             environment ?? new Dictionary<string, string>(),
             "gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
         _processes.Add(gateway);
-        var mcp = await McpCalls.ConnectAsync(await gateway.McpUrlAsync());
+        var url = await gateway.McpUrlAsync();
+        GatewayUrl = new Uri(url, "/");
+        var mcp = await McpCalls.ConnectAsync(url);
         _clients.Add(mcp);
         return mcp;
     }

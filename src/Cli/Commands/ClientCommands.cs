@@ -73,7 +73,7 @@ internal static class ClientCommands
             }));
         }));
 
-        return [status, scripts, nodes, Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
+        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
             Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
     }
@@ -103,12 +103,17 @@ internal static class ClientCommands
         return command;
     }
 
-    private static async Task<int> Call(Uri gateway, Func<HttpClient, Task<string>> action)
+    internal static async Task<int> Call(Uri gateway, Func<HttpClient, Task<string>> action)
     {
         using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromMinutes(2) };
         try
         {
-            Console.WriteLine(await action(http));
+            var output = await action(http);
+            if (output.Length > 0)
+            {
+                Console.WriteLine(output);
+            }
+
             return 0;
         }
         catch (GatewayError ex)
@@ -128,7 +133,7 @@ internal static class ClientCommands
         }
     }
 
-    private static async Task<string> EnsureSuccess(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task<string> EnsureSuccess(HttpResponseMessage response, CancellationToken ct)
     {
         var body = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)
@@ -149,7 +154,7 @@ internal static class ClientCommands
         throw new GatewayError(message);
     }
 
-    private static string Query(params (string Key, string? Value)[] pairs)
+    internal static string Query(params (string Key, string? Value)[] pairs)
     {
         var present = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
@@ -168,7 +173,7 @@ internal static class ClientCommands
         return $"{text} ago";
     }
 
-    private sealed class GatewayError(string message) : Exception(message);
+    internal sealed class GatewayError(string message) : Exception(message);
 
     private static class Table
     {

@@ -15,6 +15,13 @@ public static class ProcessesApi
         api.MapGet("/scripts", (ScriptsService s, string? node) => Handle(() => s.ListScripts(node)));
         api.MapGet("/processes", (ScriptsService s, string? name, string? node) => Handle(() => s.Status(name, node)));
         api.MapGet("/nodes", (ScriptsService s) => Handle(s.Nodes));
+        api.MapGet("/logs", (LogsService l, string query, bool? regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken ct) =>
+            HandleAsync(() => l.SearchAsync(query, regex ?? false, name, node, stream, since, limit, ct)));
+        api.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, int? lines, long? after_seq, CancellationToken ct) =>
+            HandleAsync(() => l.TailAsync(name, node, lines, after_seq, ct)));
+        api.MapGet("/logs/{name}", (LogsService l, string name, int? lines, long? after_seq, CancellationToken ct) =>
+            HandleAsync(() => l.TailAsync(name, null, lines, after_seq, ct)));
+
 
         api.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, string node, string name, string action, CancellationToken ct) =>
             Control(s, action, name, node, ct));
@@ -37,6 +44,18 @@ public static class ProcessesApi
                 "restart" => Results.Json(await s.RestartAsync(name, node, ct)),
                 _ => Results.Json(new ErrorResult($"Unknown action '{action}': use run, stop or restart."), statusCode: StatusCodes.Status404NotFound),
             };
+        }
+        catch (GatewayException ex)
+        {
+            return Error(ex);
+        }
+    }
+
+    private static async Task<IResult> HandleAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return Results.Json(await read());
         }
         catch (GatewayException ex)
         {

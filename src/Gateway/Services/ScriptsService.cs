@@ -90,7 +90,7 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
     }
 
     /// <summary>Validates a (script, node) pair against the cluster view; only discovered scripts are runnable.</summary>
-    private (string Node, string Script) Target(string? name, string? node)
+    internal (string Node, string Script) Target(string? name, string? node)
     {
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -130,12 +130,12 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
         };
     }
 
-    private static NodeView RequireNode(ClusterView view, string node) =>
+    internal static NodeView RequireNode(ClusterView view, string node) =>
         view.Find(node) ?? throw (view.Nodes.IsEmpty
             ? NoNodes()
             : new GatewayException(GatewayErrorKind.NotFound, $"Unknown node '{node}'. Nodes: {NodeNames(view)}."));
 
-    private static GatewayException UnknownScript(ClusterView view, string name, string? node)
+    internal static GatewayException UnknownScript(ClusterView view, string name, string? node)
     {
         var scripts = view.Nodes
             .Where(n => node is null || n.Name == node)

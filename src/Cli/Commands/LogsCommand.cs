@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json;
+using Brummer.Gateway.Contracts;
+
+namespace Brummer.Cli.Commands;
+
+/// <summary><c>brummer logs NAME [--node N] [--lines N] [-f]</c>: a script's output, optionally followed as it is printed.</summary>
+internal static class LogsCommand
+{
+    private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(500);
+
+    public static Command Create(Option<Uri> gateway, Option<string?> node)
+    {
+        var name = new Argument<string>("NAME") { Description = "The script whose output to show (see `brummer scripts`)." };
+        var lines = new Option<int>("--lines", "-l")
+        {
+            Description = "How many of the last lines to show first (max 1000).",
+            DefaultValueFactory = _ => 100,
+        };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines as the process prints them, until Ctrl+C." };
+        var command = new Command("logs", "Shows a script's output (stdout and stderr, colours as printed); -f follows it.") { name, node, lines, follow };
+        command.SetAction((parse, ct) => ClientCommands.Call(parse.GetValue(gateway)!, async http =>
+        {
+            var script = Uri.EscapeDataString(parse.GetValue(name)!);
+            var path = parse.GetValue(node) is { Length: > 0 } n ? $"api/logs/{Uri.EscapeDataString(n)}/{script}" : $"api/logs/{script}";
+            var tail = await GetAsync(http, $"{path}{ClientCommands.Query(("lines", parse.GetValue(lines).ToString(System.Globalization.CultureInfo.InvariantCulture)))}", ct);
+            Print(tail);
+            if (!parse.GetValue(follow))
+            {
+                return tail.Lines.Count == 0 ? "(no output yet)" : string.Empty;
+            }
+
+            var last = tail.LastSeq;
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(FollowInterval, ct);
+                    var next = await GetAsync(http, $"{path}{ClientCommands.Query(("after_seq", last.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("lines", "1000"))}", ct);
+                    Print(next);
+                    last = next.LastSeq;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return string.Empty; // Ctrl+C ends following; that is not an error.
+            }
+        }));
+        return command;
+    }
+
+    private static async Task<LogTailResult> GetAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);
+        var body = await ClientCommands.EnsureSuccess(response, ct);
+        return JsonSerializer.Deserialize<LogTailResult>(body)!;
+    }
+
+    private static void Print(LogTailResult tail)
+    {
+        foreach (var line in tail.Lines)
+        {
+            (line.Stream == "stderr" ? Console.Error : Console.Out).WriteLine(line.Text);
+        }
+    }
+}

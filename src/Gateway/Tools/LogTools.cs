@@ -1,0 +1,36 @@
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using Brummer.Gateway.Contracts;
+using Brummer.Gateway.Services;
+using ModelContextProtocol.Server;
+
+namespace Brummer.Gateway.Tools;
+
+/// <summary>MCP tools over the output of every process on every node: search and follow.</summary>
+[McpServerToolType]
+public sealed class LogTools(LogsService logs)
+{
+    [McpServerTool(Name = "logs_search", ReadOnly = true, UseStructuredContent = true)]
+    [Description("Finds lines processes printed, newest first, across every node (or one). Plain text match by default (case-insensitive); regex: true for a .NET regular expression (run with a time limit). Colour codes are ignored when matching. The limit applies per node, then results are merged.")]
+    public Task<LogSearchResult> Search(
+        [Description("Text to find, or a regular expression with regex: true.")] string query,
+        [Description("Treat query as a regular expression.")] bool regex = false,
+        [Description("Only this script's output.")] string? name = null,
+        [Description("Only this node.")] string? node = null,
+        [Description("Only stdout or stderr.")] string? stream = null,
+        [Description("Only lines since then: ISO-8601 (2026-11-28T09:30:00Z) or a duration back from now (90s, 10m, 2h, 1d).")] string? since = null,
+        [Description("Most lines to return (default 100, max 1000).")] int? limit = null,
+        CancellationToken cancellationToken = default) =>
+        ScriptTools.InvokeAsync(() => logs.SearchAsync(query, regex, name, node, stream, since, limit, cancellationToken));
+
+    [McpServerTool(Name = "logs_tail", ReadOnly = true, UseStructuredContent = true)]
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
+    [Description("The last lines of one script's output, oldest first. To follow a process, call it again with after_seq set to the last_seq of the previous answer: you get only the lines printed since (none if nothing new).")]
+    public Task<LogTailResult> Tail(
+        [Description("The script name.")] string name,
+        [Description("Node (machine) name. Omit to use the default node.")] string? node = null,
+        [Description("How many of the last lines (default 100, max 1000).")] int? lines = null,
+        [Description("Only lines after this sequence number (the last_seq of a previous answer).")] long? after_seq = null,
+        CancellationToken cancellationToken = default) =>
+        ScriptTools.InvokeAsync(() => logs.TailAsync(name, node, lines, after_seq, cancellationToken));
+}

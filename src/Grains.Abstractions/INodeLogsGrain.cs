@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+
+namespace Brummer.Grains.Abstractions;
+
+/// <summary>
+/// A node's process output: bounded per-process buffers, searched, tailed and analysed on the node itself, so only
+/// answers (never whole buffers) cross the network. Keyed by node name and living on that node.
+/// </summary>
+[Alias("brummer.node-logs")]
+public interface INodeLogsGrain : IGrainWithStringKey
+{
+    /// <summary>Lines matching the query, newest first, at most <see cref="LogQuery.Limit"/>; work per call is bounded.</summary>
+    [Alias("search")]
+    Task<LogPage> SearchAsync(LogQuery query);
+
+    /// <summary>The last <paramref name="lines"/> lines of a script's output, or the lines after a sequence number (oldest first).</summary>
+    [Alias("tail")]
+    Task<LogPage> TailAsync(string script, int lines, long? afterSequence);
+}
+
+/// <summary>What to look for. The pattern is matched against the text with colour codes stripped.</summary>
+[GenerateSerializer, Immutable, Alias("brummer.log-query")]
+public sealed record LogQuery(
+    [property: Id(0)] string Pattern,
+    [property: Id(1)] bool IsRegex,
+    [property: Id(2)] string? Script,
+    [property: Id(3)] string? Stream,
+    [property: Id(4)] DateTimeOffset? Since,
+    [property: Id(5)] int Limit);
+
+/// <summary>One line of a process's output.</summary>
+[GenerateSerializer, Immutable, Alias("brummer.log-entry")]
+public sealed record LogEntry(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Script,
+    [property: Id(2)] long Sequence,
+    [property: Id(3)] DateTimeOffset Time,
+    [property: Id(4)] string Stream,
+    [property: Id(5)] string Text);
+
+/// <summary>
+/// Lines and what bounded them: <see cref="Truncated"/> is true when the work limit stopped the scan before the buffer's
+/// start (more matches may exist further back); <see cref="LastSequence"/> is where a follower continues from.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("brummer.log-page")]
+public sealed record LogPage(
+    [property: Id(0)] ImmutableArray<LogEntry> Lines,
+    [property: Id(1)] bool Truncated,
+    [property: Id(2)] long LastSequence);

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Logs;
+using Brummer.Grains.Placement;
+using Brummer.Grains.Processes;
+using Orleans.Concurrency;
+
+namespace Brummer.Grains;
+
+/// <summary>
+/// Answers log questions on the node that holds the buffers. Reentrant: reads never wait for each other, and a slow
+/// search never holds up a tail. Work per call is bounded by <see cref="MaxScannedLines"/> and the regex time limit.
+/// </summary>
+[NodePinnedPlacement, Reentrant]
+public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGrain
+{
+    /// <summary>Lines one search may examine on a node, over all its processes (the default buffers hold 10,000 each).</summary>
+    public const int MaxScannedLines = 1_000_000;
+
+    /// <summary>How long one regex may spend on one line before it counts as no match (no catastrophic backtracking).</summary>
+    public static readonly TimeSpan RegexLineTimeout = TimeSpan.FromMilliseconds(50);
+
+    public Task<LogPage> SearchAsync(LogQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var matches = Matcher(query);
+        var stream = query.Stream switch
+        {
+            null => (LogSource?)null,
+            "stdout" => LogSource.Stdout,
+            "stderr" => LogSource.Stderr,
+            _ => throw new ArgumentException($"'stream' must be stdout or stderr; got '{query.Stream}'."),
+        };
+
+        var found = new List<LogEntry>();
+        var budget = MaxScannedLines;
+        var truncated = false;
+        foreach (var supervisor in Supervisors(query.Script))
+        {
+            if (budget <= 0)
+            {
+                truncated = true;
+                break;
+            }
+
+            var timedOut = false;
+            var result = supervisor.Log.Search(
+                line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut),
+                query.Limit,
+                budget,
+                query.Since);
+            budget -= result.Scanned;
+            truncated |= result.CutShort | timedOut;
+            found.AddRange(result.Lines.Select(line => Entry(supervisor.Name, line)));
+        }
+
+        var newest = found.OrderByDescending(l => l.Time).ThenByDescending(l => l.Sequence).Take(query.Limit).ToImmutableArray();
+        return Task.FromResult(new LogPage(newest, truncated, 0));
+    }
+
+    public Task<LogPage> TailAsync(string script, int lines, long? afterSequence)
+    {
+        var supervisor = Supervisors(script).Single();
+        if (afterSequence is { } after)
+        {
+            // Oldest first from the caller's position, so a follower misses nothing the buffer still holds.
+            var slice = supervisor.Log.After(after, lines);
+            return Task.FromResult(new LogPage([.. slice.Lines.Select(l => Entry(supervisor.Name, l))], slice.HasMore, slice.ContinueAfter));
+        }
+
+        var tail = supervisor.Log.Tail(lines);
+        return Task.FromResult(new LogPage([.. tail.Select(l => Entry(supervisor.Name, l))], Truncated: false, supervisor.Log.LastSequence));
+    }
+
+    private IEnumerable<ProcessSupervisor> Supervisors(string? script)
+    {
+        if (script is null)
+        {
+            return processes.ScriptNames.Select(name => processes.TryGet(name, out var s) ? s : null!).Where(s => s is not null);
+        }
+
+        return processes.TryGet(script, out var supervisor)
+            ? [supervisor]
+            : throw new ArgumentException($"Unknown script '{script}' on node '{processes.Node}'. Scripts: {string.Join(", ", processes.ScriptNames)}.");
+    }
+
+    private LogEntry Entry(string script, LogLine line) => new(
+        processes.Node, script, line.Sequence, line.Time, line.Source == LogSource.Stderr ? "stderr" : "stdout", line.Text);
+
+    private delegate bool LineMatcher(string text, ref bool timedOut);
+
+    private static LineMatcher Matcher(LogQuery query)
+    {
+        if (!query.IsRegex)
+        {
+            var needle = query.Pattern;
+            return (string text, ref bool _) => text.Contains(needle, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var regex = new Regex(query.Pattern, RegexOptions.CultureInvariant, RegexLineTimeout);
+        return (string text, ref bool timedOut) =>
+        {
+            try
+            {
+                return regex.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                timedOut = true; // Reported as a truncated answer: that line could not be decided.
+                return false;
+            }
+        };
+    }
+}
