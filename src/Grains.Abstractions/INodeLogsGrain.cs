@@ -16,6 +16,14 @@ public interface INodeLogsGrain : IGrainWithStringKey
     /// <summary>The last <paramref name="lines"/> lines of a script's output, or the lines after a sequence number (oldest first).</summary>
     [Alias("tail")]
     Task<LogPage> TailAsync(string script, int lines, long? afterSequence);
+
+    /// <summary>Errors detected in the output of this node's processes (one per distinct error, with its repeat count), oldest first.</summary>
+    [Alias("errors")]
+    Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit);
+
+    /// <summary>URLs this node's processes printed (dev servers announcing where they listen).</summary>
+    [Alias("urls")]
+    Task<ImmutableArray<UrlReport>> UrlsAsync();
 }
 
 /// <summary>What to look for. The pattern is matched against the text with colour codes stripped.</summary>
@@ -47,3 +55,24 @@ public sealed record LogPage(
     [property: Id(0)] ImmutableArray<LogEntry> Lines,
     [property: Id(1)] bool Truncated,
     [property: Id(2)] long LastSequence);
+
+/// <summary>An error found in a process's output, with its whole multi-line block and how often it recurred.</summary>
+[GenerateSerializer, Immutable, Alias("brummer.error-report")]
+public sealed record ErrorReport(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Script,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string FirstLine,
+    [property: Id(4)] ImmutableArray<string> Block,
+    [property: Id(5)] DateTimeOffset FirstSeen,
+    [property: Id(6)] DateTimeOffset LastSeen,
+    [property: Id(7)] int Count,
+    [property: Id(8)] long Sequence);
+
+/// <summary>A URL a process printed.</summary>
+[GenerateSerializer, Immutable, Alias("brummer.url-report")]
+public sealed record UrlReport(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Script,
+    [property: Id(2)] string Url,
+    [property: Id(3)] DateTimeOffset FirstSeen);

@@ -73,6 +73,22 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
         return Task.FromResult(new LogPage([.. tail.Select(l => Entry(supervisor.Name, l))], Truncated: false, supervisor.Log.LastSequence));
     }
 
+    public Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit)
+    {
+        var errors = Supervisors(script)
+            .SelectMany(s => s.Analyzer.Errors.Select(e => new ErrorReport(
+                processes.Node, s.Name, e.Language, e.Title, [.. e.Lines], e.FirstTime, e.LastTime, e.Count, e.FirstSequence)))
+            .OrderBy(e => e.FirstSeen)
+            .Take(limit)
+            .ToImmutableArray();
+        return Task.FromResult(errors);
+    }
+
+    public Task<ImmutableArray<UrlReport>> UrlsAsync() =>
+        Task.FromResult(Supervisors(null)
+            .SelectMany(s => s.Analyzer.Urls.Select(u => new UrlReport(processes.Node, s.Name, u.Url, u.FirstSeen)))
+            .ToImmutableArray());
+
     private IEnumerable<ProcessSupervisor> Supervisors(string? script)
     {
         if (script is null)

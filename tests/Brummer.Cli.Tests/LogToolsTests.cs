@@ -11,6 +11,7 @@ public sealed class LogsClusterFixture : IAsyncLifetime
     private readonly StackDirectory _stackA = new(new Dictionary<string, string>
     {
         ["talk"] = Dummy.Command("say:hello from a", "print:3", "err:warning: disk almost full", "sleep"),
+        ["web"] = Dummy.Command("say:listening on http://0.0.0.0:4000/ (press Ctrl+C)", "sleep"),
     });
 
     private readonly StackDirectory _stackB = new(new Dictionary<string, string>
@@ -18,6 +19,8 @@ public sealed class LogsClusterFixture : IAsyncLifetime
         ["talk"] = Dummy.Command("say:hello from b", "print:2", "sleep"),
         ["once"] = Dummy.Command("say:run once", "exit:0"),
         ["greeter"] = Dummy.Command("say:greetings", "sleep"),
+        // Real Node.js: an uncaught error prints its source line, a caret, the message and the stack.
+        ["crash"] = "node -e \"function boot() { throw new Error('database unreachable') } boot()\"",
     });
 
     private ProcessCluster? _cluster;
@@ -109,6 +112,10 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         Assert.Equal(0, nothingNew.GetProperty("lines").GetArrayLength());
         Assert.Equal(lastSeq, nothingNew.GetProperty("last_seq").GetInt64());
 
+        await Eventually.UntilAsync(
+            async () => (await Mcp.CallAsync("scripts_status", new { name = "once", node = "b" })).GetProperty("processes")[0].GetProperty("status").GetString(),
+            status => status == "succeeded",
+            "the first run to end (a run while it still runs would start nothing)");
         await Mcp.CallAsync("scripts_run", new { name = "once", node = "b" }); // prints its line again
         var followed = await Eventually.UntilAsync(
             () => Mcp.CallAsync("logs_tail", new { name = "once", node = "b", after_seq = lastSeq }),
@@ -117,8 +124,12 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         Assert.All(followed.GetProperty("lines").EnumerateArray(), l => Assert.True(l.GetProperty("seq").GetInt64() > lastSeq));
         Assert.Single(Texts(followed), t => t == "run once");
 
+        var all = await Eventually.UntilAsync(
+            () => Mcp.CallAsync("logs_tail", new { name = "talk", node = "a" }),
+            tail => Texts(tail).Contains("line 3") && Texts(tail).Contains("warning: disk almost full"),
+            "all of talk's output");
         var lastTwo = await Mcp.CallAsync("logs_tail", new { name = "talk", node = "a", lines = 2 });
-        Assert.Equal(["line 3", "warning: disk almost full"], Texts(lastTwo).Order(StringComparer.Ordinal)); // two pipes: either order
+        Assert.Equal(Texts(all).TakeLast(2), Texts(lastTwo)); // stdout and stderr are two pipes: their lines interleave as captured
     }
 
     [Fact]
@@ -144,6 +155,58 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         var (exitCode, output) = await BrummerProcess.RunAsync("logs", "nope", "--node", "a", "--gateway", cluster.Gateway);
         Assert.Equal(1, exitCode);
         Assert.StartsWith("brummer: Unknown script 'nope' on node 'a'.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ErrorsList_NodeCrashOnB_WholeStackTraceOnce_ThenCountedWhenItRecurs()
+    {
+        await Mcp.CallAsync("scripts_run", new { name = "crash", node = "b" });
+        var first = await Eventually.UntilAsync(
+            () => Mcp.CallAsync("errors_list", new { name = "crash" }),
+            r => r.GetProperty("errors").GetArrayLength() == 1 &&
+                 r.GetProperty("errors")[0].GetProperty("block").EnumerateArray().Any(l => l.GetString()!.Contains("Node.js v", StringComparison.Ordinal)),
+            "the crash's whole error (listed while still being printed, complete once node printed its version)");
+        var error = first.GetProperty("errors")[0];
+        Assert.Equal("b", error.GetProperty("node").GetString());
+        Assert.Equal("crash", error.GetProperty("name").GetString());
+        Assert.Equal("javascript", error.GetProperty("kind").GetString());
+        Assert.Equal("Error: database unreachable", error.GetProperty("first_line").GetString());
+        var block = error.GetProperty("block").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.Contains(block, l => l.TrimStart().StartsWith("at boot", StringComparison.Ordinal));
+        Assert.Equal(1, error.GetProperty("count").GetInt32());
+
+        await Eventually.UntilAsync(
+            async () => (await Mcp.CallAsync("scripts_status", new { name = "crash", node = "b" })).GetProperty("processes")[0].GetProperty("status").GetString(),
+            status => status == "failed",
+            "the first crash to end");
+        await Mcp.CallAsync("scripts_run", new { name = "crash", node = "b" });
+        var again = await Eventually.UntilAsync(
+            () => Mcp.CallAsync("errors_list", new { node = "b" }),
+            r => r.GetProperty("errors").EnumerateArray().Any(e => e.GetProperty("count").GetInt32() == 2),
+            "the same error counted twice, not listed twice");
+        Assert.Single(again.GetProperty("errors").EnumerateArray(), e => e.GetProperty("name").GetString() == "crash");
+        Assert.Empty(again.GetProperty("unreachable_nodes").EnumerateArray());
+
+        var (exitCode, output) = await BrummerProcess.RunAsync("errors", "--name", "crash", "--gateway", cluster.Gateway);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("b/crash — javascript error at", output, StringComparison.Ordinal);
+        Assert.Contains(", 2 times until", output, StringComparison.Ordinal);
+        Assert.Contains("    Error: database unreachable", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UrlsList_ServerPrintingItsAddress_ListedWithNodeAndScript_ZeroesRewritten()
+    {
+        await Mcp.CallAsync("scripts_run", new { name = "web", node = "a" });
+        var urls = await Eventually.UntilAsync(
+            () => Mcp.CallAsync("urls_list"),
+            r => r.GetProperty("urls").GetArrayLength() >= 1,
+            "the web script's URL");
+        var url = Assert.Single(urls.GetProperty("urls").EnumerateArray());
+        Assert.Equal("a", url.GetProperty("node").GetString());
+        Assert.Equal("web", url.GetProperty("name").GetString());
+        Assert.Equal("http://localhost:4000/", url.GetProperty("url").GetString());
+        Assert.Empty((await Mcp.CallAsync("urls_list", new { node = "b" })).GetProperty("urls").EnumerateArray());
     }
 
     private static List<string?> Texts(JsonElement tail) =>

@@ -26,7 +26,7 @@ public sealed class NodeMcpClientTests(ClusterFixture cluster)
             "scripts_run", """{"name":"nope"}""");
 
         var root = JsonDocument.Parse(output).RootElement;
-        Assert.Equal(["logs_search", "logs_tail", "nodes_list", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(["errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "urls_list"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal("running", results[0].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
         Assert.Equal("running", results[1].GetProperty("structured").GetProperty("processes")[0].GetProperty("status").GetString());

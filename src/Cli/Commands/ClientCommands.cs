@@ -73,7 +73,7 @@ internal static class ClientCommands
             }));
         }));
 
-        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
+        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
             Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
     }

@@ -49,6 +49,45 @@ internal static class LogsCommand
         return command;
     }
 
+    /// <summary><c>brummer errors [--name N] [--node N]</c>: every detected error with its whole block, oldest first.</summary>
+    public static Command CreateErrors(Option<Uri> gateway, Option<string?> node, Option<bool> json)
+    {
+        var name = new Option<string?>("--name") { Description = "Only this script's errors." };
+        var command = new Command("errors", "Lists the errors processes printed on every node, each with its whole stack trace and repeat count.") { name, node, json };
+        command.SetAction((parse, ct) => ClientCommands.Call(parse.GetValue(gateway)!, async http =>
+        {
+            using var response = await http.GetAsync(
+                new Uri($"api/errors{ClientCommands.Query(("name", parse.GetValue(name)), ("node", parse.GetValue(node)))}", UriKind.Relative), ct);
+            var body = await ClientCommands.EnsureSuccess(response, ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            var result = JsonSerializer.Deserialize<ErrorsResult>(body)!;
+            var text = new System.Text.StringBuilder();
+            foreach (var error in result.Errors)
+            {
+                var repeats = error.Count > 1 ? $", {error.Count} times until {error.LastTime:HH:mm:ss}" : string.Empty;
+                text.AppendLine($"{error.Node}/{error.Name} — {error.Kind} error at {error.Time:HH:mm:ss}{repeats}");
+                foreach (var line in error.Block)
+                {
+                    text.Append("    ").AppendLine(line);
+                }
+
+                text.AppendLine();
+            }
+
+            if (result.UnreachableNodes.Count > 0)
+            {
+                text.AppendLine($"(not asked: {string.Join(", ", result.UnreachableNodes)} — lost or not answering)");
+            }
+
+            return result.Errors.Count == 0 && result.UnreachableNodes.Count == 0 ? "No errors found." : text.ToString().TrimEnd();
+        }));
+        return command;
+    }
+
     private static async Task<LogTailResult> GetAsync(HttpClient http, string path, CancellationToken ct)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);

@@ -21,6 +21,9 @@ public static class ProcessesApi
             HandleAsync(() => l.TailAsync(name, node, lines, after_seq, ct)));
         api.MapGet("/logs/{name}", (LogsService l, string name, int? lines, long? after_seq, CancellationToken ct) =>
             HandleAsync(() => l.TailAsync(name, null, lines, after_seq, ct)));
+        api.MapGet("/errors", (LogsService l, string? name, string? node, int? limit, CancellationToken ct) =>
+            HandleAsync(() => l.ErrorsAsync(name, node, limit, ct)));
+        api.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => HandleAsync(() => l.UrlsAsync(node, ct)));
 
 
         api.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, string node, string name, string action, CancellationToken ct) =>

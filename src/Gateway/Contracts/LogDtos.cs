@@ -28,3 +28,43 @@ public sealed record LogSearchResult(
 public sealed record LogTailResult(
     [property: JsonPropertyName("lines"), Description("Oldest first.")] IReadOnlyList<LogLineDto> Lines,
     [property: JsonPropertyName("last_seq"), Description("The newest sequence number of this process's output: pass it as after_seq next time to get only newer lines.")] long LastSeq);
+
+[Description("An error found in a process's output.")]
+public sealed record ErrorDto(
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("name"), Description("The script.")] string Name,
+    [property: JsonPropertyName("kind"), Description("The language or tool whose error format it is (javascript, typescript, dotnet, python, go, rust, java).")] string Kind,
+    [property: JsonPropertyName("first_line"), Description("The line that says what went wrong.")] string FirstLine,
+    [property: JsonPropertyName("block"), Description("The whole error: message and stack trace, one entry per line.")] IReadOnlyList<string> Block,
+    [property: JsonPropertyName("time"), Description("When it first appeared (ISO-8601 UTC).")] DateTime Time,
+    [property: JsonPropertyName("last_time"), Description("When it last appeared.")] DateTime LastTime,
+    [property: JsonPropertyName("count"), Description("How many times this same error appeared.")] int Count)
+{
+    public static ErrorDto From(ErrorReport error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
+    }
+}
+
+public sealed record ErrorsResult(
+    [property: JsonPropertyName("errors"), Description("Oldest first: the first error of each failing process comes first.")] IReadOnlyList<ErrorDto> Errors,
+    [property: JsonPropertyName("unreachable_nodes"), Description("Nodes that could not be asked (lost or not answering).")] IReadOnlyList<string> UnreachableNodes);
+
+[Description("A URL a process printed.")]
+public sealed record UrlDto(
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("name"), Description("The script.")] string Name,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("time"), Description("When it was first printed (ISO-8601 UTC).")] DateTime Time)
+{
+    public static UrlDto From(UrlReport url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
+    }
+}
+
+public sealed record UrlsResult(
+    [property: JsonPropertyName("urls")] IReadOnlyList<UrlDto> Urls,
+    [property: JsonPropertyName("unreachable_nodes"), Description("Nodes that could not be asked (lost or not answering).")] IReadOnlyList<string> UnreachableNodes);

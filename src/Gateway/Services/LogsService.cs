@@ -24,6 +24,7 @@ public sealed class LogsService(
     public const int DefaultSearchLimit = 100;
     public const int MaxLimit = 1_000;
     public const int DefaultTailLines = 100;
+    public const int DefaultErrorsLimit = 20;
 
     public async Task<LogSearchResult> SearchAsync(string? query, bool regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken cancellationToken)
     {
@@ -60,6 +61,22 @@ public sealed class LogsService(
         var (target, script) = scripts.Target(name, node);
         var page = await Call(client.GetGrain<INodeLogsGrain>(target).TailAsync(script, Limit(lines, DefaultTailLines), afterSeq), cancellationToken);
         return new LogTailResult([.. page.Lines.Select(LogLineDto.From)], page.LastSequence);
+    }
+
+    public async Task<ErrorsResult> ErrorsAsync(string? name, string? node, int? limit, CancellationToken cancellationToken)
+    {
+        var take = Limit(limit, DefaultErrorsLimit);
+        var (found, unreachable) = await FanOutAsync(Targets(name, node), (grain, _) => grain.ErrorsAsync(NullIfEmpty(name), take), cancellationToken);
+        var errors = found.SelectMany(e => e).OrderBy(e => e.FirstSeen).Take(take).Select(ErrorDto.From).ToList();
+        return new ErrorsResult(errors, unreachable);
+    }
+
+    public async Task<UrlsResult> UrlsAsync(string? node, CancellationToken cancellationToken)
+    {
+        var (found, unreachable) = await FanOutAsync(Targets(null, node), (grain, _) => grain.UrlsAsync(), cancellationToken);
+        return new UrlsResult(
+            [.. found.SelectMany(u => u).OrderBy(u => u.Node, StringComparer.Ordinal).ThenBy(u => u.FirstSeen).Select(UrlDto.From)],
+            unreachable);
     }
 
     /// <summary>The nodes to ask: one named node, or every node (that has the script, when one is named).</summary>

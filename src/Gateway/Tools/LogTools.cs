@@ -6,7 +6,7 @@ using ModelContextProtocol.Server;
 
 namespace Brummer.Gateway.Tools;
 
-/// <summary>MCP tools over the output of every process on every node: search and follow.</summary>
+/// <summary>MCP tools over the output of every process on every node: search, follow, errors, URLs.</summary>
 [McpServerToolType]
 public sealed class LogTools(LogsService logs)
 {
@@ -33,4 +33,20 @@ public sealed class LogTools(LogsService logs)
         [Description("Only lines after this sequence number (the last_seq of a previous answer).")] long? after_seq = null,
         CancellationToken cancellationToken = default) =>
         ScriptTools.InvokeAsync(() => logs.TailAsync(name, node, lines, after_seq, cancellationToken));
+
+    [McpServerTool(Name = "errors_list", ReadOnly = true, UseStructuredContent = true)]
+    [Description("Errors processes printed, across every node: each with its whole block (message and stack trace), the script and node, when it first and last appeared, and how many times the same error recurred. Oldest first, so the first error of each failing process comes first. Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")]
+    public Task<ErrorsResult> Errors(
+        [Description("Only this script's errors.")] string? name = null,
+        [Description("Only this node.")] string? node = null,
+        [Description("Most errors to return (default 20, max 1000).")] int? limit = null,
+        CancellationToken cancellationToken = default) =>
+        ScriptTools.InvokeAsync(() => logs.ErrorsAsync(name, node, limit, cancellationToken));
+
+    [McpServerTool(Name = "urls_list", ReadOnly = true, UseStructuredContent = true)]
+    [Description("URLs processes printed (dev servers announcing where they listen), once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")]
+    public Task<UrlsResult> Urls(
+        [Description("Only this node.")] string? node = null,
+        CancellationToken cancellationToken = default) =>
+        ScriptTools.InvokeAsync(() => logs.UrlsAsync(node, cancellationToken));
 }

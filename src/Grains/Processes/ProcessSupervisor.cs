@@ -1,6 +1,7 @@
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Logs;
+using Brummer.Grains.Logs.Detection;
 using Brummer.Grains.Status;
 using CliWrap;
 using Microsoft.Extensions.Logging;
@@ -47,11 +48,15 @@ public sealed class ProcessSupervisor
         }
 
         Log = new LogBuffer(options.LogLines, options.LogBytes, time);
+        Analyzer = new LogAnalyzer();
     }
 
     public string Name => _script.Name;
 
     public LogBuffer Log { get; }
+
+    /// <summary>Errors and URLs found in this script's output, across its runs (sequence numbers continue).</summary>
+    public LogAnalyzer Analyzer { get; }
 
     /// <summary>The latest published state (null if never run).</summary>
     public ProcessInfo? Current => _cell.Current;
@@ -204,6 +209,7 @@ public sealed class ProcessSupervisor
         }
 
         _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", _script.Name, _table.Node, exitCode);
+        Analyzer.Complete(); // the process is gone: a block it was printing is as complete as it will get
         run.Finished.TrySetResult();
     }
 
@@ -237,7 +243,8 @@ public sealed class ProcessSupervisor
             }
 
             _logger.LogInformation("Stopped {Script} on {Node}", _script.Name, _table.Node);
-            run.Finished.TrySetResult();
+            Analyzer.Complete(); // the process is gone: a block it was printing is as complete as it will get
+        run.Finished.TrySetResult();
         }
 
         await run.Finished.Task.ConfigureAwait(false);
@@ -302,6 +309,7 @@ public sealed class ProcessSupervisor
     private void OnLine(LogSource stream, string text)
     {
         var line = Log.Append(stream, text);
+        Analyzer.Observe(new LogLineView(line.Sequence, line.Time, line.Source, line.SearchText));
         Volatile.Write(ref _lastLine, line.SearchText); // status shows the line without colour codes
 
         // A flood of output republishes the last line at most once per interval, not once per line.
