@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Logs;
@@ -19,7 +20,10 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
     public const int MaxScannedLines = 1_000_000;
 
     /// <summary>How long one regex may spend on one line before it counts as no match (no catastrophic backtracking).</summary>
-    public static readonly TimeSpan RegexLineTimeout = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan RegexLineTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most time one search may take on a node; then it answers with what it found, marked truncated.</summary>
+    public static readonly TimeSpan SearchTimeBudget = TimeSpan.FromSeconds(2);
 
     public Task<LogPage> SearchAsync(LogQuery query)
     {
@@ -36,20 +40,31 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
         var found = new List<LogEntry>();
         var budget = MaxScannedLines;
         var truncated = false;
+        var started = Stopwatch.GetTimestamp();
         foreach (var supervisor in Supervisors(query.Script))
         {
-            if (budget <= 0)
+            if (budget <= 0 || Stopwatch.GetElapsedTime(started) > SearchTimeBudget)
             {
                 truncated = true;
                 break;
             }
 
             var timedOut = false;
-            var result = supervisor.Log.Search(
-                line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut),
-                query.Limit,
-                budget,
-                query.Since);
+            LogMatches result;
+            try
+            {
+                result = supervisor.Log.Search(
+                    line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut) | OutOfTime(started),
+                    query.Limit,
+                    budget,
+                    query.Since);
+            }
+            catch (TimeoutException)
+            {
+                truncated = true;
+                break;
+            }
+
             budget -= result.Scanned;
             truncated |= result.CutShort | timedOut;
             found.AddRange(result.Lines.Select(line => Entry(supervisor.Name, line)));
@@ -88,6 +103,10 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
         Task.FromResult(Supervisors(null)
             .SelectMany(s => s.Analyzer.Urls.Select(u => new UrlReport(processes.Node, s.Name, u.Url, u.FirstSeen)))
             .ToImmutableArray());
+
+    /// <summary>Ends a scan that ran out of time (the buffer's scan stops on the predicate's exception); never a match.</summary>
+    private static bool OutOfTime(long started) =>
+        Stopwatch.GetElapsedTime(started) > SearchTimeBudget ? throw new TimeoutException() : false;
 
     private IEnumerable<ProcessSupervisor> Supervisors(string? script)
     {
