@@ -44,7 +44,13 @@ public static class ClusterHosts
                 SiloPort = options.SiloPort,
                 GatewayPort = options.GatewayPort,
                 FailureDetection = options.FailureDetection,
-                Processes = new ProcessOptions { StopTimeout = options.StopTimeout },
+                Processes = new ProcessOptions
+                {
+                    StopTimeout = options.StopTimeout,
+                    ReachableHost = IPAddress.IsLoopback(options.Advertise) ? "localhost"
+                        : options.Advertise.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Advertise}]"
+                        : options.Advertise.ToString(),
+                },
             },
             options.Cluster,
             options.ClusterId);

@@ -31,4 +31,10 @@ public sealed class ProcessOptions
 
     /// <summary>How often a changed last output line is republished (lines in between are only buffered).</summary>
     public TimeSpan LastLineInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The host agents reach this node's servers at: a URL a process prints with 0.0.0.0 or [::] is listed with it.
+    /// The node's advertised address when it has one other than loopback.
+    /// </summary>
+    public string ReachableHost { get; set; } = "localhost";
 }

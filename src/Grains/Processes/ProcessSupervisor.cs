@@ -48,7 +48,7 @@ public sealed class ProcessSupervisor
         }
 
         Log = new LogBuffer(options.LogLines, options.LogBytes, time);
-        Analyzer = new LogAnalyzer();
+        Analyzer = new LogAnalyzer(options: new LogAnalyzerOptions { ReachableHost = options.ReachableHost });
     }
 
     public string Name => _script.Name;
