@@ -17,7 +17,9 @@ public sealed record ProcessInfo(
     [property: Id(7)] int Restarts,
     [property: Id(8)] string? LastLine,
     [property: Id(9)] string? Reason,
-    [property: Id(10)] long Version);
+    [property: Id(10)] long Version,
+    [property: Id(11)] int ErrorCount = 0,
+    [property: Id(12)] string[]? Urls = null);
 
 /// <summary>A runnable script a node discovered.</summary>
 /// <param name="Command">What the script does, as written in its source (e.g. <c>node server.js</c>).</param>

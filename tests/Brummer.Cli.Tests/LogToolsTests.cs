@@ -187,6 +187,12 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         Assert.Single(again.GetProperty("errors").EnumerateArray(), e => e.GetProperty("name").GetString() == "crash");
         Assert.Empty(again.GetProperty("unreachable_nodes").EnumerateArray());
 
+        var status = await Eventually.UntilAsync(
+            async () => (await Mcp.CallAsync("scripts_status", new { name = "crash", node = "b" })).GetProperty("processes")[0],
+            p => p.GetProperty("error_count").GetInt32() == 2,
+            "scripts_status to count both crashes");
+        Assert.Equal("failed", status.GetProperty("status").GetString());
+
         var (exitCode, output) = await BrummerProcess.RunAsync("errors", "--name", "crash", "--gateway", cluster.Gateway);
         Assert.Equal(0, exitCode);
         Assert.Contains("b/crash — javascript error at", output, StringComparison.Ordinal);
@@ -207,6 +213,11 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         Assert.Equal("web", url.GetProperty("name").GetString());
         Assert.Equal("http://localhost:4000/", url.GetProperty("url").GetString());
         Assert.Empty((await Mcp.CallAsync("urls_list", new { node = "b" })).GetProperty("urls").EnumerateArray());
+        var status = await Eventually.UntilAsync(
+            async () => (await Mcp.CallAsync("scripts_status", new { name = "web", node = "a" })).GetProperty("processes")[0],
+            p => p.GetProperty("urls").GetArrayLength() == 1,
+            "scripts_status to carry the URL");
+        Assert.Equal("http://localhost:4000/", status.GetProperty("urls")[0].GetString());
     }
 
     private static List<string?> Texts(JsonElement tail) =>

@@ -30,7 +30,9 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("exit_code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ExitCode,
     [property: JsonPropertyName("restarts")] int Restarts,
     [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last line the process printed.")] string? LastLine,
-    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason)
+    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason,
+    [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
+    [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls)
 {
     public static ProcessDto From(ProcessInfo p) => new(
         p.Node,
@@ -42,7 +44,9 @@ public sealed record ProcessDto(
         p.ExitCode,
         p.Restarts,
         p.LastLine,
-        p.Reason);
+        p.Reason,
+        p.ErrorCount,
+        p.Urls ?? []);
 }
 
 public sealed record ScriptsResult(

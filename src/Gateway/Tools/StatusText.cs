@@ -54,6 +54,16 @@ internal static class StatusText
                 text.Append(CultureInfo.InvariantCulture, $" exited {Time(exited)}");
             }
 
+            if (p.ErrorCount > 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" errors {p.ErrorCount}");
+            }
+
+            foreach (var url in p.Urls)
+            {
+                text.Append(' ').Append(url);
+            }
+
             if (p.Reason is { Length: > 0 } reason)
             {
                 text.Append(CultureInfo.InvariantCulture, $" ({reason})");

@@ -327,7 +327,8 @@ public sealed class ProcessSupervisor
         {
             var current = Current;
             var line = Volatile.Read(ref _lastLine);
-            if (current is not null && line is not null && !ReferenceEquals(current.LastLine, line))
+            if (current is not null && line is not null &&
+                (!ReferenceEquals(current.LastLine, line) || current.ErrorCount != Analyzer.ErrorCount || (current.Urls?.Length ?? 0) != Analyzer.Urls.Count))
             {
                 Publish(current with { LastLine = line });
             }
@@ -344,7 +345,16 @@ public sealed class ProcessSupervisor
     }
 
     /// <summary>Callers hold <see cref="_gate"/>, so a view is always derived from the one it replaces.</summary>
-    private ProcessInfo Publish(ProcessInfo info) => _table.Publish(info);
+    // Every view of the process carries what its output analysis found so far.
+    private ProcessInfo Publish(ProcessInfo info)
+    {
+        var urls = Analyzer.Urls;
+        return _table.Publish(info with
+        {
+            ErrorCount = Analyzer.ErrorCount,
+            Urls = urls.Count == 0 ? null : [.. urls.Select(u => u.Url)],
+        });
+    }
 
     private sealed class Run
     {
