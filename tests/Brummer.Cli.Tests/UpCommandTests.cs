@@ -24,7 +24,7 @@ public sealed class UpCommandTests
         var mcpUrl = await brummer.McpUrlAsync();
         Assert.Equal(new Uri($"http://127.0.0.1:{port}/mcp"), mcpUrl);
         var pids = new List<int>();
-        await using (var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcpUrl, TransportMode = HttpTransportMode.StreamableHttp }), cancellationToken: TestContext.Current.CancellationToken))
+        await using (var mcp = await McpCalls.ConnectAsync(mcpUrl))
         {
             foreach (var name in new[] { "web", "tree" })
             {

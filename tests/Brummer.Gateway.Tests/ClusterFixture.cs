@@ -52,11 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         _app = EmbeddedCluster.Build(new UpOptions(Stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1)));
         BaseUrl = await EmbeddedCluster.StartAsync(_app, CancellationToken.None);
         Http = new HttpClient { BaseAddress = BaseUrl };
-        _mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(BaseUrl, "/mcp"),
-            TransportMode = HttpTransportMode.StreamableHttp,
-        }));
+        _mcp = await McpCalls.ConnectAsync(new Uri(BaseUrl, "/mcp"));
     }
 
     public async ValueTask DisposeAsync()

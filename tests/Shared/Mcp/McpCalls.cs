@@ -7,8 +7,14 @@ namespace Brummer.Tests;
 /// <summary>Tool calls the way an agent makes them, through the official C# MCP client; results as JSON.</summary>
 public static class McpCalls
 {
+    /// <summary>
+    /// Connects with the initialize handshake of 2025-11-25. Left to itself, the 2.4.0 client probes 2026-07-28 first and,
+    /// when the probe fails (a server still warming up on a loaded machine), sometimes falls back with a stale
+    /// MCP-Protocol-Version header that the server rightly rejects: an SDK fault, not ours, that made CI flaky once.
+    /// </summary>
     public static Task<McpClient> ConnectAsync(Uri mcp) => McpClient.CreateAsync(
         new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcp, TransportMode = HttpTransportMode.StreamableHttp }),
+        new McpClientOptions { ProtocolVersion = "2025-11-25" },
         cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Calls a tool and returns its structured content; fails the test if the tool reported an error.</summary>
