@@ -112,7 +112,7 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
     {
         if (script is null)
         {
-            return processes.ScriptNames.Select(name => processes.TryGet(name, out var s) ? s : null!).Where(s => s is not null);
+            return processes.All;
         }
 
         return processes.TryGet(script, out var supervisor)

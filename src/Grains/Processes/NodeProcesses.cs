@@ -33,9 +33,12 @@ public sealed class NodeProcesses
 
     public ImmutableArray<string> ScriptNames => Catalog.Scripts.Select(s => s.Name).ToImmutableArray();
 
+    /// <summary>Every supervisor of the node, without building anything per call.</summary>
+    public IEnumerable<ProcessSupervisor> All => _supervisors.Values;
+
     public bool TryGet(string script, out ProcessSupervisor supervisor) => _supervisors.TryGetValue(script, out supervisor!);
 
     /// <summary>Stops every running process of the node, in parallel; returns when none is left.</summary>
     public Task StopAllAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(_supervisors.Values.Where(s => s.IsActive).Select(s => s.StopAsync(cancellationToken)));
+        Task.WhenAll(All.Where(s => s.IsActive).Select(s => s.StopAsync(cancellationToken)));
 }
