@@ -7,6 +7,7 @@ namespace Brummer.Grains.Logs;
 /// A CliWrap pipe target that turns a process's stdout or stderr into lines in constant memory: it reads the pipe in
 /// chunks of <see cref="ChunkBytes"/> and feeds an <see cref="OutputLineSplitter"/>, so neither a flood of output
 /// nor one endless line is ever held whole (CliWrap's <c>PipeTarget.ToDelegate</c> builds each line without a bound).
+/// The loop runs on <see cref="OutputScheduler.Shared"/>, below the priority of status and control requests.
 /// </summary>
 /// <param name="maxLineBytes">Bytes of one line kept; the rest is replaced by a truncation marker.</param>
 /// <param name="sink">Receives each line on the capture loop's thread; it must not block for long, since the process
@@ -16,15 +17,21 @@ public sealed class OutputCapture(int maxLineBytes, Action<string> sink) : PipeT
     /// <summary>Bytes read per call: a Linux pipe's default capacity, so one read usually drains the pipe.</summary>
     public const int ChunkBytes = 64 * 1024;
 
-    public override async Task CopyFromAsync(Stream origin, CancellationToken cancellationToken = default)
+    public override Task CopyFromAsync(Stream origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
+        return OutputScheduler.Shared.Run(() => CopyAsync(origin, cancellationToken));
+    }
+
+    private async Task CopyAsync(Stream origin, CancellationToken cancellationToken)
+    {
         var splitter = new OutputLineSplitter(maxLineBytes, sink);
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
             int read;
-            while ((read = await origin.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
+            // ConfigureAwait(true): the loop must resume on the output threads, not on the thread pool.
+            while ((read = await origin.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(true)) > 0)
             {
                 splitter.Push(chunk.AsSpan(0, read));
             }
