@@ -18,20 +18,28 @@ internal sealed class BrummerCluster : IAsyncDisposable
     public const string LongPrefix = "long-";
     public const string ShortPrefix = "short-";
 
+    /// <summary>The embedded node's name, and its script that prints as fast as its pipe takes (flood scenario).</summary>
+    public const string EmbeddedNode = "local";
+    public const string FloodScript = "flood";
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private readonly List<ChildProcess> _processes = [];
     private readonly string _runDirectory;
 
-    private BrummerCluster(string runDirectory, string membership)
+    private readonly int _nodes;
+
+    private BrummerCluster(string runDirectory, string membership, int nodes)
     {
         _runDirectory = runDirectory;
         Membership = membership;
+        _nodes = nodes;
     }
 
     /// <summary>How the members find each other, as shown in the report.</summary>
     public string Membership { get; }
 
+    /// <summary>Node a; in an embedded run, the one <c>brummer up</c> process (also <see cref="Gateway"/>).</summary>
     public ChildProcess NodeA { get; private set; } = null!;
 
     public ChildProcess NodeB { get; private set; } = null!;
@@ -42,7 +50,11 @@ internal sealed class BrummerCluster : IAsyncDisposable
 
     public Uri McpUrl => new(GatewayUrl, "/mcp");
 
+    /// <summary>Every script of every node, the <see cref="FloodScript"/> included.</summary>
     public IReadOnlyList<ScriptSpec> Scripts { get; private set; } = [];
+
+    /// <summary>The scripts started before anything is measured (all but the flood).</summary>
+    public IEnumerable<ScriptSpec> Primed => Scripts.Where(s => s.Name != FloodScript);
 
     /// <summary>Every process group leader a node reported, killed at the end if a node failed to stop it.</summary>
     public HashSet<int> ScriptPids { get; } = [];
@@ -54,10 +66,10 @@ internal sealed class BrummerCluster : IAsyncDisposable
             ? $"redis://{redis}"
             : $"dev://127.0.0.1:{silo}?gateway={siloGateway}";
         var clusterId = "load-" + Guid.NewGuid().ToString("n")[..8];
-        var cluster = new BrummerCluster(runDirectory, options.Redis is { Length: > 0 } ? $"Redis ({connection}, cluster id {clusterId})" : $"development clustering ({connection}: node a is the primary)");
+        var cluster = new BrummerCluster(runDirectory, options.Redis is { Length: > 0 } ? $"Redis ({connection}, cluster id {clusterId})" : $"development clustering ({connection}: node a is the primary)", nodes: 2);
         try
         {
-            var path = WriteStacks(runDirectory, options, out var scripts);
+            var path = WriteStacks(runDirectory, ["a", "b"], options, flood: false, out var scripts);
             cluster.Scripts = scripts;
             var environment = new Dictionary<string, string> { ["PATH"] = path };
 
@@ -76,7 +88,34 @@ internal sealed class BrummerCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the gateway lists both nodes up with all their scripts.</summary>
+    /// <summary>
+    /// One <c>brummer up</c> process (node <see cref="EmbeddedNode"/> and the gateway share it, as on a developer's
+    /// machine) over <c>--scripts-per-node</c> long scripts and the <see cref="FloodScript"/>.
+    /// </summary>
+    public static async Task<BrummerCluster> StartEmbeddedAsync(LoadTestOptions options, string runDirectory, CancellationToken cancellationToken)
+    {
+        var cluster = new BrummerCluster(runDirectory, "none: `brummer up`, node and gateway in one process", nodes: 1);
+        try
+        {
+            var path = WriteStacks(runDirectory, [EmbeddedNode], options, flood: true, out var scripts);
+            cluster.Scripts = scripts;
+            var environment = new Dictionary<string, string> { ["PATH"] = path };
+            cluster.Gateway = cluster.Start(
+                options, "up", environment,
+                "up", "--node", EmbeddedNode, "--dir", Path.Combine(runDirectory, EmbeddedNode), "--port", "0", "--stop-timeout", "2");
+            cluster.NodeA = cluster.Gateway;
+            var mcpLine = await cluster.Gateway.WaitForLineAsync(l => l.StartsWith("MCP:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
+            cluster.GatewayUrl = new Uri(new Uri(mcpLine["MCP:".Length..].Trim()), "/");
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the gateway lists every node up with all their scripts.</summary>
     public async Task WaitForNodesAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -85,14 +124,14 @@ internal sealed class BrummerCluster : IAsyncDisposable
             var scripts = await http.GetFromJsonAsync<JsonElement>(new Uri(GatewayUrl, "/api/scripts"), cancellationToken);
             var nodes = await http.GetFromJsonAsync<JsonElement>(new Uri(GatewayUrl, "/api/nodes"), cancellationToken);
             var up = nodes.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "up");
-            if (up == 2 && scripts.GetProperty("scripts").GetArrayLength() == Scripts.Count)
+            if (up == _nodes && scripts.GetProperty("scripts").GetArrayLength() == Scripts.Count)
             {
                 return;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"the gateway did not see both nodes and their {Scripts.Count} scripts within 60 s");
+                throw new TimeoutException($"the gateway did not see {_nodes} node(s) and their {Scripts.Count} scripts within 60 s");
             }
 
             await Task.Delay(200, cancellationToken);
@@ -147,12 +186,12 @@ internal sealed class BrummerCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes node a's and node b's stack directories and the stand-in package manager; returns the PATH for the nodes.
+    /// Writes each node's stack directory and the stand-in package manager; returns the PATH for the nodes.
     /// The stand-in (<c>bin/npm</c>) runs <c>npm run NAME</c> the way npm does, <c>sh</c> over the script body, but
     /// without starting node.js: a real <c>npm run</c> costs about 0.2 s of CPU per start here, so at the churn rate of
     /// this test npm itself, not Brummer, would own both cores.
     /// </summary>
-    private static string WriteStacks(string runDirectory, LoadTestOptions options, out IReadOnlyList<ScriptSpec> scripts)
+    private static string WriteStacks(string runDirectory, string[] nodes, LoadTestOptions options, bool flood, out IReadOnlyList<ScriptSpec> scripts)
     {
         var bin = Path.Combine(runDirectory, "bin");
         Directory.CreateDirectory(bin);
@@ -168,7 +207,7 @@ internal sealed class BrummerCluster : IAsyncDisposable
 
         var all = new List<ScriptSpec>();
         var shortSeconds = options.ShortLifetime.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        foreach (var node in (string[])["a", "b"])
+        foreach (var node in nodes)
         {
             var directory = Path.Combine(runDirectory, node);
             var bodies = Path.Combine(directory, ".load");
@@ -178,12 +217,23 @@ internal sealed class BrummerCluster : IAsyncDisposable
             {
                 // Half run until stopped; half exit on their own and print when they end (ns since the epoch, via
                 // date(1)) as their last line, so the report can tell how long the node took to notice the exit.
-                var isShort = i >= options.ScriptsPerNode / 2;
+                // A flood run has only long ones: the flood is the one change it is about.
+                var isShort = !flood && i >= options.ScriptsPerNode / 2;
                 var name = (isShort ? ShortPrefix : LongPrefix) + i.ToString("00", CultureInfo.InvariantCulture);
                 var body = isShort ? $"sleep {shortSeconds}; date +%s%N" : "exec sleep 3600";
                 package[name] = body;
                 File.WriteAllText(Path.Combine(bodies, name + ".sh"), body + "\n");
                 all.Add(new ScriptSpec(node, name, isShort));
+            }
+
+            if (flood)
+            {
+                // yes(1) writes its line as fast as the pipe takes it: more than the node can read, so the figure is
+                // the node's ingestion rate, and the node reads flat out for the whole flood segment.
+                var body = $"exec yes '{FloodLine(options.FloodLineBytes)}'";
+                package[FloodScript] = body;
+                File.WriteAllText(Path.Combine(bodies, FloodScript + ".sh"), body + "\n");
+                all.Add(new ScriptSpec(node, FloodScript, Short: false));
             }
 
             File.WriteAllText(
@@ -193,6 +243,14 @@ internal sealed class BrummerCluster : IAsyncDisposable
 
         scripts = all;
         return bin + Path.PathSeparator + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
+    }
+
+    /// <summary>A printable line that, with its newline, is <paramref name="bytes"/> long.</summary>
+    public static string FloodLine(int bytes)
+    {
+        const string Text = "GET /api/orders/1234 200 12ms user=alice trace=4bf92f3577b34da6a3ce929d0e0e4736 ";
+        var line = string.Concat(Enumerable.Repeat(Text, (bytes / Text.Length) + 1));
+        return line[..(bytes - 1)];
     }
 
     private static int FreePort()

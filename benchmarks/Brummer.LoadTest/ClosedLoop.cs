@@ -39,7 +39,7 @@ internal static class ClosedLoop
 
     public static async Task<PhaseResult[]> RunAsync(
         IReadOnlyList<string> modes, int workers, WorkerCall call, IReadOnlyList<Segment> segments, CpuSampler cpu,
-        Action<int, SegmentEvent, DateTime>? onEvent, CancellationToken cancellationToken)
+        Func<int, SegmentEvent, DateTime, Task>? onEvent, CancellationToken cancellationToken)
     {
         // Absolute bounds, in Stopwatch ticks: [start, measure) settles, [measure, end) is measured.
         var begin = Stopwatch.GetTimestamp();
@@ -75,9 +75,9 @@ internal static class ClosedLoop
                 {
                     var mode = segments[i].Mode;
                     await DelayUntilAsync(bounds[i].Start, cancellationToken);
-                    onEvent?.Invoke(i, SegmentEvent.Start, Utc(bounds[i].Start));
+                    await Raise(i, SegmentEvent.Start, bounds[i].Start);
                     await DelayUntilAsync(bounds[i].Measure, cancellationToken);
-                    onEvent?.Invoke(i, SegmentEvent.Measure, Utc(bounds[i].Measure));
+                    await Raise(i, SegmentEvent.Measure, bounds[i].Measure);
                     var start = cpu.Take();
 
                     // Calls/s every 5 s on stderr: shows whether warm-up was long enough and how noisy the machine is.
@@ -89,11 +89,20 @@ internal static class ClosedLoop
 
                     await DelayUntilAsync(bounds[i].End, cancellationToken);
                     var end = cpu.Take();
-                    onEvent?.Invoke(i, SegmentEvent.End, Utc(bounds[i].End));
+                    await Raise(i, SegmentEvent.End, bounds[i].End);
                     if (mode >= 0)
                     {
                         cpuWindows[mode].Add((start, end));
                         measured[mode] += Duration(bounds[i].End - bounds[i].Measure);
+                    }
+                }
+
+                // A handler that takes time (a control call) delays only what follows it in this segment's settle time.
+                async Task Raise(int segment, SegmentEvent e, long at)
+                {
+                    if (onEvent is not null)
+                    {
+                        await onEvent(segment, e, Utc(at));
                     }
                 }
 

@@ -5,10 +5,16 @@ namespace Brummer.LoadTest;
 /// <summary>
 /// CPU time from /proc: per watched process (utime + stime of the process itself, and cutime + cstime of the children
 /// it has reaped, i.e. a node's scripts) and for the whole machine (/proc/stat), so a phase can say how many of the
-/// cores each role used and how much went to everything else on this shared machine.
+/// cores each role used and how much went to everything else on this shared machine. A role's pid is asked for at
+/// every sample (a script's pid changes with every run; 0 = nothing to watch now).
 /// </summary>
-internal sealed class CpuSampler(IReadOnlyList<(string Role, int Pid)> watched)
+internal sealed class CpuSampler(IReadOnlyList<(string Role, Func<int> Pid)> watched)
 {
+    public CpuSampler(IReadOnlyList<(string Role, int Pid)> watched)
+        : this([.. watched.Select(w => (w.Role, (Func<int>)(() => w.Pid)))])
+    {
+    }
+
     private static readonly double TicksPerSecond = ClockTicks();
 
     public CpuSample Take()
@@ -16,7 +22,7 @@ internal sealed class CpuSampler(IReadOnlyList<(string Role, int Pid)> watched)
         var own = new Dictionary<string, (double Self, double Children)>(StringComparer.Ordinal);
         foreach (var (role, pid) in watched)
         {
-            own[role] = ReadProcess(pid);
+            own[role] = ReadProcess(pid());
         }
 
         var (busy, total) = ReadMachine();
@@ -56,6 +62,11 @@ internal sealed class CpuSampler(IReadOnlyList<(string Role, int Pid)> watched)
 
     private static (double Self, double Children) ReadProcess(int pid)
     {
+        if (pid <= 0)
+        {
+            return (0, 0);
+        }
+
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using static Brummer.LoadTest.RunDescription;
 
 namespace Brummer.LoadTest;
 
 /// <summary>Everything one run measured, and its rendering as the markdown pasted into docs/benchmarks.md.</summary>
-internal sealed class LoadReport(LoadTestOptions options)
+internal sealed class LoadReport(LoadTestOptions options) : IReport
 {
     // The issue's targets on the project's 2-core machine.
     private const double TargetCallsPerSecond = 5_000;
@@ -45,14 +46,7 @@ internal sealed class LoadReport(LoadTestOptions options)
         var idle = Phases.FirstOrDefault(p => p.Name.Contains("idle", StringComparison.Ordinal));
         s.AppendLine(Invariant($"### Run of {StartedAt:yyyy-MM-dd HH:mm} UTC"));
         s.AppendLine();
-        s.AppendLine("| | |");
-        s.AppendLine("|---|---|");
-        s.AppendLine(Invariant($"| `nproc` | {Environment.ProcessorCount} |"));
-        s.AppendLine(Invariant($"| CPU (`/proc/cpuinfo` model name) | {CpuModel()} |"));
-        s.AppendLine(Invariant($"| RAM (`MemTotal`) | {MemTotal()} |"));
-        s.AppendLine(Invariant($"| OS, runtime | {OsName()}; {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC |"));
-        s.AppendLine(Invariant($"| code | {options.Code ?? GitDescription()} |"));
-        s.AppendLine(Invariant($"| command | `dotnet run -c Release --project benchmarks/Brummer.LoadTest --{string.Concat(args.Select(a => " " + Quote(a)))}` |"));
+        RunDescription.AppendMachine(s, options, args);
         s.AppendLine(Invariant($"| cluster | 3 OS processes (`dotnet brummer.dll node --name a`, `... node --name b`, `... gateway`), {Membership} |"));
         s.AppendLine(Invariant($"| scripts | {options.ScriptsPerNode} per node: {options.ScriptsPerNode / 2} `exec sleep 3600`, {options.ScriptsPerNode - (options.ScriptsPerNode / 2)} `sleep {options.ShortLifetime.TotalSeconds:0.###}; date +%s%N`, run through a stand-in `npm` (sh over the body) |"));
         s.AppendLine(Invariant($"| load average (1/5/15 min) | before {LoadAverageBefore}, after {LoadAverageAfter} |"));
@@ -154,55 +148,6 @@ internal sealed class LoadReport(LoadTestOptions options)
 
     private static void Row(StringBuilder s, string clients, string what, LatencySummary l) =>
         s.AppendLine(Invariant($"| {clients} | {what} | {l.Count} | {l.P50:0.0} | {l.P90:0.0} | {l.P99:0.0} | {l.Max:0.0} |"));
-
-    private static string Quote(string arg) => arg.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '(' or ')') ? $"'{arg.Replace("'", "'\\''", StringComparison.Ordinal)}'" : arg;
-
-    private static string Verdict(bool met) => met ? "met" : "**missed**";
-
-    private static string Trim(string text) => (text.Length > 160 ? text[..160] + "…" : text).Replace('`', '\'').Replace('\n', ' ');
-
-    private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
-
-    private static string MemTotal()
-    {
-        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        var kb = line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        return Invariant($"{kb / 1024.0 / 1024.0:0.0} GiB");
-    }
-
-    private static string OsName() =>
-        File.Exists("/etc/os-release")
-            ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?.Split('=', 2)[1].Trim('"') ?? "Linux"
-            : RuntimeInformation.OSDescription;
-
-    /// <summary>The commit of the working directory's repository, and whether src/ had uncommitted changes.</summary>
-    private static string GitDescription()
-    {
-        var head = Git("rev-parse --short HEAD");
-        if (head is null)
-        {
-            return "unknown (not run from the repository)";
-        }
-
-        var dirty = Git("status --porcelain -- src");
-        return dirty is { Length: > 0 } ? $"{head} with uncommitted changes in src/" : $"{head}, src/ clean";
-    }
-
-    private static string? Git(string arguments)
-    {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var text = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            return git.ExitCode == 0 ? text : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

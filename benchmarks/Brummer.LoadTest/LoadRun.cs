@@ -90,6 +90,8 @@ internal sealed class LoadRun(LoadTestOptions options)
                         default:
                             break;
                     }
+
+                    return Task.CompletedTask;
                 },
                 cancellationToken);
             report.Phases.AddRange(alternating);
@@ -115,6 +117,8 @@ internal sealed class LoadRun(LoadTestOptions options)
                         // The last second is left out: an exit stamped then may be seen only after the window closes.
                         quiet.AddWindow(at, at + options.BaselineDuration - TimeSpan.FromSeconds(1));
                     }
+
+                    return Task.CompletedTask;
                 },
                 cancellationToken).ContinueWith(t => t.Result[0], cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default));
             report.QuietStaleness = quiet.Result();
@@ -136,15 +140,18 @@ internal sealed class LoadRun(LoadTestOptions options)
     }
 
     /// <summary>5 s slices of load until one is less than 5 % faster than the best before it (or the time is up); seconds spent.</summary>
-    private async Task<double> WarmUpAsync(string what, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken)
+    private Task<double> WarmUpAsync(string what, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken) =>
+        WarmUpAsync(what, options.Clients, call, limit, cpu, cancellationToken);
+
+    public static async Task<double> WarmUpAsync(string what, int clients, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken)
     {
         var slice = TimeSpan.FromSeconds(5);
         var best = 0.0;
         var spent = TimeSpan.Zero;
-        Log($"warm-up ({what}): {options.Clients} loops in {slice.TotalSeconds:0} s slices until the rate stops rising, at most {limit.TotalSeconds:0} s");
+        Log($"warm-up ({what}): {clients} loops in {slice.TotalSeconds:0} s slices until the rate stops rising, at most {limit.TotalSeconds:0} s");
         while (spent < limit)
         {
-            var result = await ClosedLoop.RunAsync($"warm-up ({what})", options.Clients, call, TimeSpan.Zero, slice, cpu, cancellationToken);
+            var result = await ClosedLoop.RunAsync($"warm-up ({what})", clients, call, TimeSpan.Zero, slice, cpu, cancellationToken);
             spent += slice;
             Log($"  warm-up ({what}): {result.CallsPerSecond:0} calls/s");
             if (spent >= 2 * slice && result.CallsPerSecond < best * 1.05)
@@ -159,10 +166,11 @@ internal sealed class LoadRun(LoadTestOptions options)
     }
 
     /// <summary>Runs every script once; long ones keep running. Returns once the gateway lists them all, short ones exited.</summary>
-    private static async Task PrimeAsync(BrummerCluster cluster, HttpClient http, CancellationToken cancellationToken)
+    public static async Task PrimeAsync(BrummerCluster cluster, HttpClient http, CancellationToken cancellationToken)
     {
+        var primed = cluster.Primed.ToList();
         await Parallel.ForEachAsync(
-            cluster.Scripts,
+            primed,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (script, ct) =>
             {
@@ -177,7 +185,7 @@ internal sealed class LoadRun(LoadTestOptions options)
             var settled = processes.EnumerateArray().Count(p => p.GetProperty("status").GetString() is "running" or "succeeded");
             var shortActive = processes.EnumerateArray().Count(p => p.GetProperty("name").GetString()!.StartsWith(BrummerCluster.ShortPrefix, StringComparison.Ordinal) &&
                 p.GetProperty("status").GetString() is not "succeeded");
-            if (processes.GetArrayLength() == cluster.Scripts.Count && settled == cluster.Scripts.Count && shortActive == 0)
+            if (processes.GetArrayLength() == primed.Count && settled == primed.Count && shortActive == 0)
             {
                 await RecordPidsAsync(cluster, http, cancellationToken);
                 return;
@@ -204,10 +212,12 @@ internal sealed class LoadRun(LoadTestOptions options)
         }
     }
 
-    private async Task<List<McpClient>> ConnectAsync(Uri mcp, CancellationToken cancellationToken)
+    private Task<List<McpClient>> ConnectAsync(Uri mcp, CancellationToken cancellationToken) => ConnectAsync(mcp, options.Clients, cancellationToken);
+
+    public static async Task<List<McpClient>> ConnectAsync(Uri mcp, int count, CancellationToken cancellationToken)
     {
         var clients = new List<McpClient>();
-        for (var i = 0; i < options.Clients; i++)
+        for (var i = 0; i < count; i++)
         {
             clients.Add(await McpClient.CreateAsync(
                 new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcp, TransportMode = HttpTransportMode.StreamableHttp }),
@@ -217,7 +227,7 @@ internal sealed class LoadRun(LoadTestOptions options)
         return clients;
     }
 
-    private static async Task<(bool Ok, string? Error)> StatusAsync(
+    public static async Task<(bool Ok, string? Error)> StatusAsync(
         McpClient client, StalenessTracker? staleness, Dictionary<string, DateTime>? seen, CancellationToken cancellationToken)
     {
         var sent = staleness is null ? default : DateTime.UtcNow;
@@ -265,7 +275,7 @@ internal sealed class LoadRun(LoadTestOptions options)
         return sizes;
     }
 
-    private static string LoadAverage()
+    public static string LoadAverage()
     {
         try
         {

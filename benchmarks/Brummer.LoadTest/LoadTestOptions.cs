@@ -5,7 +5,13 @@ namespace Brummer.LoadTest;
 /// <summary>What one run does; every value has a default that keeps a run under about three minutes.</summary>
 internal sealed record LoadTestOptions
 {
+    /// <summary>Churn: 2 nodes + gateway, scripts started and stopped. Flood: <c>brummer up</c>, one script printing flat out.</summary>
+    public LoadScenario Scenario { get; init; } = LoadScenario.Churn;
+
     public int Clients { get; init; } = 64;
+
+    /// <summary>Bytes per line (newline included) the flood script prints.</summary>
+    public int FloodLineBytes { get; init; } = 100;
 
     /// <summary>At most this much MCP load, then half as much JSON API load, before the first measured phase (JIT tiering).</summary>
     public TimeSpan JitWarmup { get; init; } = TimeSpan.FromSeconds(30);
@@ -49,11 +55,16 @@ internal sealed record LoadTestOptions
     public bool KeepFiles { get; init; }
 
     public const string Usage = """
-        Brummer cluster load test: 2 nodes + 1 gateway as OS processes, MCP clients calling scripts_status.
+        Brummer load test: MCP clients calling scripts_status at a gateway while something else happens.
+          churn (default): 2 nodes + 1 gateway as OS processes; scripts are run, stopped and restarted.
+          flood: one `brummer up` process; one of its scripts prints lines as fast as its pipe takes them.
+        Both alternate segments with and without that load, so each figure has its baseline from the same run.
 
-          dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [options]
+          dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood] [options]
 
-          --clients N          concurrent MCP clients (and HTTP loops in the baselines)   [64]
+          --scenario NAME      churn or flood                                             [churn]
+          --clients N          concurrent MCP clients (and HTTP loops in the baselines);  [64]
+                               flood measures with 1 client, then with N
           --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
                                all phases; each stops once its rate stops rising
           --warmup S           seconds of warm-up before each measured phase              [3]
@@ -65,6 +76,7 @@ internal sealed record LoadTestOptions
           --churn-rate N       control calls per second during the churn                  [24]
           --scripts-per-node N scripts per node, half long-running, half short            [50]
           --short-lifetime S   how long a short script runs before exiting                [0.2]
+          --flood-line N       flood: bytes per line, newline included                    [100]
           --redis HOST:PORT    Redis membership (default: $BRUMMER_TEST_REDIS, else dev clustering)
           --dev                development clustering even if BRUMMER_TEST_REDIS is set
           --brummer PATH       brummer.dll to start (default: the one built next to this tool)
@@ -82,7 +94,14 @@ internal sealed record LoadTestOptions
             double Number() => double.Parse(Value(), CultureInfo.InvariantCulture);
             options = args[i] switch
             {
+                "--scenario" => options with { Scenario = Value() switch
+                {
+                    "churn" => LoadScenario.Churn,
+                    "flood" => LoadScenario.Flood,
+                    var other => throw new ArgumentException($"--scenario '{other}': churn or flood"),
+                } },
                 "--clients" => options with { Clients = (int)Number() },
+                "--flood-line" => options with { FloodLineBytes = (int)Number() },
                 "--jit-warmup" => options with { JitWarmup = TimeSpan.FromSeconds(Number()) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
                 "--floor" => options with { FloorDuration = TimeSpan.FromSeconds(Number()) },
@@ -104,11 +123,17 @@ internal sealed record LoadTestOptions
         }
 
         if (options.Clients < 1 || options.ChurnRate <= 0 || options.ScriptsPerNode < 4 || options.Rounds < 1 || options.Settle >= options.Segment ||
-            options.BaselineDuration <= TimeSpan.FromSeconds(1))
+            options.BaselineDuration <= TimeSpan.FromSeconds(1) || options.FloodLineBytes is < 2 or > 16_384)
         {
-            throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1");
+            throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1, --flood-line 2..16384");
         }
 
         return options;
     }
+}
+
+internal enum LoadScenario
+{
+    Churn,
+    Flood,
 }

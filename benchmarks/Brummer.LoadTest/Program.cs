@@ -4,8 +4,9 @@ using Brummer.LoadTest;
 // Linux only: the cluster is read through /proc, scripts are started through sh and signalled with kill(1).
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-// Cluster load test: 64 MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn, with
-// raw HTTP and idle-cluster baselines from the same run. Figures go to docs/benchmarks.md ("Cluster load").
+// Load test: MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn (raw HTTP and idle
+// baselines from the same run; docs/benchmarks.md "Cluster load"), or while one script floods its output
+// (idle baseline from the same run; "Flooding output").
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(LoadTestOptions.Usage);
@@ -48,7 +49,9 @@ Directory.CreateDirectory(runDirectory);
 var failed = false;
 try
 {
-    var report = await new LoadRun(options).RunAsync(runDirectory, cancel.Token);
+    IReport report = options.Scenario == LoadScenario.Flood
+        ? await new FloodRun(options).RunAsync(runDirectory, cancel.Token)
+        : await new LoadRun(options).RunAsync(runDirectory, cancel.Token);
     var markdown = report.ToMarkdown(args);
     Console.WriteLine(markdown);
     if (options.Output is { } output)
