@@ -123,18 +123,18 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
     private LogEntry Entry(string script, LogLine line) => new(
         processes.Node, script, line.Sequence, line.Time, line.Source == LogSource.Stderr ? "stderr" : "stdout", line.Text);
 
-    private delegate bool LineMatcher(string text, ref bool timedOut);
+    private delegate bool LineMatcher(ReadOnlySpan<char> text, ref bool timedOut);
 
     private static LineMatcher Matcher(LogQuery query)
     {
         if (!query.IsRegex)
         {
             var needle = query.Pattern;
-            return (string text, ref bool _) => text.Contains(needle, StringComparison.OrdinalIgnoreCase);
+            return (ReadOnlySpan<char> text, ref bool _) => text.Contains(needle, StringComparison.OrdinalIgnoreCase);
         }
 
         var regex = new Regex(query.Pattern, RegexOptions.CultureInvariant, RegexLineTimeout);
-        return (string text, ref bool timedOut) =>
+        return (ReadOnlySpan<char> text, ref bool timedOut) =>
         {
             try
             {

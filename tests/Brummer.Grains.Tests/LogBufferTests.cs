@@ -234,7 +234,65 @@ public sealed class LogBufferTests
 
         Assert.Same(plain.Text, plain.SearchText);
         Assert.Equal(LogLine.OverheadBytes + 10, plain.Bytes);
-        Assert.Equal(LogLine.OverheadBytes + (2 * coloured.Text.Length) + 24 + 10, coloured.Bytes);
+        Assert.Equal(LogLine.OverheadBytes + (2 * coloured.Text.Length) + 10, coloured.Bytes);
+    }
+
+    [Fact]
+    public void Append_LinesOfEveryLengthAcrossManyWrapsOfTheTextRing_ComeBackWhole()
+    {
+        // 2,000 bytes of cap: the char ring wraps every few lines, at every offset, and lines restart at its start.
+        var buffer = new LogBuffer(maxLines: 50, maxBytes: 2_000);
+        for (var i = 1; i <= 5_000; i++)
+        {
+            var text = Text(i);
+            var appended = buffer.Append(LogSource.Stdout, text);
+            Assert.Equal(text, appended.Text);
+            Assert.Equal(text, buffer.Tail(1)[0].Text);
+            Assert.InRange(buffer.Bytes, 0, buffer.MaxBytes);
+        }
+
+        var held = buffer.Tail();
+        Assert.Equal(Enumerable.Range((int)buffer.FirstSequence, buffer.Count).Select(i => Text(i)), held.Select(l => l.Text));
+        Assert.Equal(held.Sum(l => (long)l.Bytes), buffer.Bytes);
+
+        static string Text(long i) => i.ToString(CultureInfo.InvariantCulture) + new string((char)('a' + (i % 26)), (int)(i * 37 % 300));
+    }
+
+    [Fact]
+    public void Append_SpanWithItsOwnStrippedText_KeepsBothAndCountsBoth()
+    {
+        var buffer = new LogBuffer(maxLines: 10);
+        const string Coloured = "\u001b[31mError: boom\u001b[0m";
+
+        var (sequence, _) = buffer.Append(LogSource.Stderr, Coloured.AsSpan(), "Error: boom".AsSpan());
+        var (plainSequence, _) = buffer.Append(LogSource.Stdout, "plain".AsSpan(), string.Concat("pla", "in").AsSpan());
+
+        var lines = buffer.Tail();
+        Assert.Equal([sequence, plainSequence], lines.Select(l => l.Sequence));
+        Assert.Equal((Coloured, "Error: boom", true), (lines[0].Text, lines[0].SearchText, lines[0].HasEscapes));
+        Assert.Equal(("plain", false), (lines[1].SearchText, lines[1].HasEscapes)); // equal text in other memory: stored once
+        Assert.Equal(lines.Sum(l => (long)l.Bytes), buffer.Bytes);
+        Assert.Equal("plain", buffer.LastSearchText());
+    }
+
+    [Fact]
+    public void Append_SpanPath_AllocatesNothingOnceTheBufferIsFull()
+    {
+        var buffer = new LogBuffer(maxLines: 1_000, maxBytes: 64 * 1024);
+        var line = "GET /api/orders/1234 200 12ms user=alice trace=4bf92f3577b34da6a3ce929d0e0e4736".AsSpan();
+        for (var i = 0; i < 5_000; i++)
+        {
+            buffer.Append(LogSource.Stdout, line, line); // fills and grows the rings to their final size
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100_000; i++)
+        {
+            buffer.Append(LogSource.Stdout, line, line);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(105_000, buffer.LastSequence);
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed class OutputCaptureSplitterTests
         var lines = new List<string>();
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
 
-        await new OutputCapture(100, lines.Add).CopyFromAsync(stream, TestContext.Current.CancellationToken);
+        await new OutputCapture(100, line => lines.Add(line.ToString())).CopyFromAsync(stream, TestContext.Current.CancellationToken);
 
         Assert.Equal(50_001, lines.Count);
         Assert.Equal("line 1", lines[0]);
@@ -105,7 +105,7 @@ public sealed class OutputCaptureSplitterTests
     private static List<string> Split(byte[] input, int chunkSize, int maxLineBytes)
     {
         var lines = new List<string>();
-        var splitter = new OutputLineSplitter(maxLineBytes, lines.Add);
+        var splitter = new OutputLineSplitter(maxLineBytes, line => lines.Add(line.ToString()));
         for (var at = 0; at < input.Length; at += chunkSize)
         {
             splitter.Push(input.AsSpan(at, Math.Min(chunkSize, input.Length - at)));

@@ -18,7 +18,7 @@ public sealed class OutputSchedulerTests
         var seen = new ConcurrentQueue<(string Line, string? Thread, int Policy)>();
         using var server = new AnonymousPipeServerStream(PipeDirection.Out);
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        var capture = new OutputCapture(1024, line => seen.Enqueue((line, Thread.CurrentThread.Name, ThreadPolicy())));
+        var capture = new OutputCapture(1024, line => seen.Enqueue((line.ToString(), Thread.CurrentThread.Name, ThreadPolicy())));
         var copying = capture.CopyFromAsync(client, TestContext.Current.CancellationToken);
 
         // Each batch is written only once the previous one was handled: the reader had to wait on an empty pipe

@@ -12,6 +12,9 @@ public static class AnsiEscapes
     private const char Bell = '\u0007';
     private const int StackChars = 256;
 
+    /// <summary>True when the text holds an escape character (so <see cref="Strip"/> would change it).</summary>
+    public static bool HasEscapes(ReadOnlySpan<char> text) => text.Contains(Escape);
+
     /// <summary>The text without escape sequences; the same instance when it has none.</summary>
     public static string Strip(string text)
     {

@@ -6,11 +6,14 @@ public enum LogSource
     Stderr = 2,
 }
 
-/// <summary>One captured output line. Immutable, so readers may hold it while the buffer moves on.</summary>
+/// <summary>
+/// One captured output line, as read from a <see cref="LogBuffer"/> (a copy: the buffer stores lines in rings, not as
+/// objects). Immutable, so readers may hold it while the buffer moves on.
+/// </summary>
 public sealed class LogLine
 {
-    /// <summary>What one line costs a <see cref="LogBuffer"/> besides its text: this object and the string headers.</summary>
-    public const int OverheadBytes = 88;
+    /// <summary>What one line costs a <see cref="LogBuffer"/> besides its text: its entry in the buffer's entry ring.</summary>
+    public const int OverheadBytes = 40;
 
     public LogLine(long sequence, DateTimeOffset time, LogSource source, string text)
         : this(sequence, time, source, text, AnsiEscapes.Strip(text))
@@ -53,5 +56,5 @@ public sealed class LogLine
     public override string ToString() => $"#{Sequence} {Time:O} {Source}: {Text}";
 
     internal static int CostOf(string text, string searchText) =>
-        OverheadBytes + (2 * text.Length) + (ReferenceEquals(text, searchText) ? 0 : 24 + (2 * searchText.Length));
+        OverheadBytes + (2 * text.Length) + (ReferenceEquals(text, searchText) ? 0 : 2 * searchText.Length);
 }

@@ -12,7 +12,7 @@ namespace Brummer.Grains.Logs;
 /// <param name="maxLineBytes">Bytes of one line kept; the rest is replaced by a truncation marker.</param>
 /// <param name="sink">Receives each line on the capture loop's thread; it must not block for long, since the process
 /// stalls on a full pipe meanwhile.</param>
-public sealed class OutputCapture(int maxLineBytes, Action<string> sink) : PipeTarget
+public sealed class OutputCapture(int maxLineBytes, LineSink sink) : PipeTarget
 {
     /// <summary>Bytes read per call: a Linux pipe's default capacity, so one read usually drains the pipe.</summary>
     public const int ChunkBytes = 64 * 1024;

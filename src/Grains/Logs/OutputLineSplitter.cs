@@ -8,7 +8,11 @@ namespace Brummer.Grains.Logs;
 /// become U+FFFD, never an exception), and keeps at most <see cref="MaxLineBytes"/> bytes of any line. The rest of an
 /// over-long line is counted, not stored, and the line ends with <c>… [truncated N bytes]</c>.
 /// </summary>
-/// <remarks>Not thread-safe: one splitter per stream. Lines go to the sink on the thread that calls <see cref="Push"/>.</remarks>
+/// <remarks>
+/// Not thread-safe: one splitter per stream. Lines go to the sink on the thread that calls <see cref="Push"/>, as spans
+/// of a scratch buffer that is reused for the next line: a sink that keeps a line copies it. Splitting allocates
+/// nothing per line (truncated lines aside), so a flood of output makes no garbage here.
+/// </remarks>
 public sealed class OutputLineSplitter
 {
     /// <summary>Default of <see cref="MaxLineBytes"/>: 16 KiB.</summary>
@@ -17,7 +21,10 @@ public sealed class OutputLineSplitter
     private const byte LineFeed = (byte)'\n';
     private const byte CarriageReturn = (byte)'\r';
 
-    private readonly Action<string> _sink;
+    [ThreadStatic]
+    private static char[]? t_chars;
+
+    private readonly LineSink _sink;
     private readonly byte[] _pending;
     private int _pendingLength;
     private long _dropped;
@@ -25,7 +32,7 @@ public sealed class OutputLineSplitter
 
     /// <param name="maxLineBytes">Bytes of one line kept, at least 1 (UTF-8, without the line break).</param>
     /// <param name="sink">Receives each complete line.</param>
-    public OutputLineSplitter(int maxLineBytes, Action<string> sink)
+    public OutputLineSplitter(int maxLineBytes, LineSink sink)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentNullException.ThrowIfNull(sink);
@@ -119,11 +126,14 @@ public sealed class OutputLineSplitter
             length = cut;
         }
 
-        var text = Decode(_pending.AsSpan(0, length));
+        var marker = dropped > 0 ? TruncationMarker(dropped) : string.Empty;
+        var chars = Scratch(length + marker.Length);
+        var decoded = Encoding.UTF8.GetChars(_pending.AsSpan(0, length), chars);
+        marker.CopyTo(chars.AsSpan(decoded));
         _pendingLength = 0;
         _dropped = 0;
         _droppedEndsWithCarriageReturn = false;
-        _sink(dropped > 0 ? text + TruncationMarker(dropped) : text);
+        _sink(chars.AsSpan(0, decoded + marker.Length));
     }
 
     /// <summary>The length of <paramref name="bytes"/> without a trailing incomplete UTF-8 sequence.</summary>
@@ -151,5 +161,25 @@ public sealed class OutputLineSplitter
         return bytes.Length;
     }
 
-    private static string Decode(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+    /// <summary>UTF-8 (invalid bytes as U+FFFD) into the scratch buffer; never more chars than bytes.</summary>
+    private static ReadOnlySpan<char> Decode(ReadOnlySpan<byte> bytes)
+    {
+        var chars = Scratch(bytes.Length);
+        return chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars));
+    }
+
+    /// <summary>This thread's scratch buffer for decoded lines, at least <paramref name="length"/> chars.</summary>
+    private static char[] Scratch(int length)
+    {
+        var chars = t_chars;
+        if (chars is null || chars.Length < length)
+        {
+            t_chars = chars = new char[Math.Max(length, 256)];
+        }
+
+        return chars;
+    }
 }
+
+/// <summary>Receives one line; the span is valid only during the call.</summary>
+public delegate void LineSink(ReadOnlySpan<char> line);

@@ -31,7 +31,8 @@ public sealed class ProcessSupervisor
     private readonly SemaphoreSlim _control = new(1, 1);
     private readonly Lock _gate = new();
     private Run? _run;
-    private string? _lastLine;
+    private long _runFirstSequence = 1; // the first line of the current run: status shows only this run's last line
+    private long _shownSequence; // the line the published status shows
     private int _lastLineScheduled;
 
     public ProcessSupervisor(ScriptDefinition script, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILogger logger, ProcessWatchdog? watchdog = null)
@@ -124,7 +125,7 @@ public sealed class ProcessSupervisor
         ProcessInfo starting;
         lock (_gate)
         {
-            _lastLine = null;
+            Volatile.Write(ref _runFirstSequence, Log.LastSequence + 1);
             starting = Publish(new ProcessInfo(_table.Node, _script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
         }
 
@@ -141,8 +142,8 @@ public sealed class ProcessSupervisor
             .WithArguments(args => args.Add("-w").Add(program).Add(_script.Arguments))
             .WithWorkingDirectory(_script.WorkingDirectory)
             .WithEnvironmentVariables(env => env.Set("BRUMMER_NODE", _table.Node).Set("BRUMMER_SCRIPT", _script.Name))
-            .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, text => OnLine(LogSource.Stdout, text)))
-            .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, text => OnLine(LogSource.Stderr, text)))
+            .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => OnLine(LogSource.Stdout, line)))
+            .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => OnLine(LogSource.Stderr, line)))
             .WithValidation(CommandResultValidation.None);
 
         CommandTask<CommandResult> task;
@@ -204,7 +205,7 @@ public sealed class ProcessSupervisor
         var status = exitCode == 0 ? ProcessStatus.Succeeded : ProcessStatus.Failed;
         lock (_gate)
         {
-            Publish(Current! with { Status = status, ExitCode = exitCode, ExitedAt = _time.GetUtcNow(), LastLine = _lastLine ?? Current!.LastLine });
+            Publish(Current! with { Status = status, ExitCode = exitCode, ExitedAt = _time.GetUtcNow(), LastLine = LastLineOfRun() ?? Current!.LastLine });
             _run = null;
         }
 
@@ -238,7 +239,7 @@ public sealed class ProcessSupervisor
             await TerminateGroupAsync(run).ConfigureAwait(false);
             lock (_gate)
             {
-                Publish(Current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), LastLine = _lastLine ?? Current!.LastLine });
+                Publish(Current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), LastLine = LastLineOfRun() ?? Current!.LastLine });
                 _run = null;
             }
 
@@ -306,11 +307,17 @@ public sealed class ProcessSupervisor
     private static bool IsGone(Run run) => run.Exited.Task.IsCompleted && ProcessGroup.IsEmpty(run.Pid);
 
     /// <summary>Called by the stdout and stderr capture loops (<see cref="OutputCapture"/>) for every line.</summary>
-    private void OnLine(LogSource stream, string text)
+    // Allocates nothing for an ordinary line: the buffer copies it into its rings, and only lines the analyzer may
+    // care about (a hint of an error or URL, or inside a block) become strings.
+    private void OnLine(LogSource stream, ReadOnlySpan<char> text)
     {
-        var line = Log.Append(stream, text);
-        Analyzer.Observe(new LogLineView(line.Sequence, line.Time, line.Source, line.SearchText));
-        Volatile.Write(ref _lastLine, line.SearchText); // status shows the line without colour codes
+        var stripped = AnsiEscapes.HasEscapes(text) ? AnsiEscapes.Strip(text.ToString()) : null;
+        var searchText = stripped is null ? text : stripped.AsSpan();
+        var (sequence, time) = Log.Append(stream, text, searchText);
+        if (Analyzer.Wants(stream, searchText))
+        {
+            Analyzer.Observe(new LogLineView(sequence, time, stream, stripped ?? searchText.ToString()));
+        }
 
         // A flood of output republishes the last line at most once per interval, not once per line.
         if (Interlocked.Exchange(ref _lastLineScheduled, 1) == 0)
@@ -319,6 +326,10 @@ public sealed class ProcessSupervisor
         }
     }
 
+    /// <summary>The newest line of the current run without colour codes (status shows it), or null if it printed none.</summary>
+    private string? LastLineOfRun() =>
+        Log.LastSequence >= Volatile.Read(ref _runFirstSequence) ? Log.LastSearchText() : null;
+
     private async Task PublishLastLineLaterAsync()
     {
         await Task.Delay(_options.LastLineInterval, _time).ConfigureAwait(false);
@@ -326,10 +337,12 @@ public sealed class ProcessSupervisor
         lock (_gate)
         {
             var current = Current;
-            var line = Volatile.Read(ref _lastLine);
-            if (current is not null && line is not null &&
-                (!ReferenceEquals(current.LastLine, line) || current.ErrorCount != Analyzer.ErrorCount || (current.Urls?.Length ?? 0) != Analyzer.Urls.Count))
+            var newest = Log.LastSequence;
+            if (current is not null && newest >= _runFirstSequence &&
+                (newest != _shownSequence || current.ErrorCount != Analyzer.ErrorCount || (current.Urls?.Length ?? 0) != Analyzer.Urls.Count) &&
+                LastLineOfRun() is { } line)
             {
+                _shownSequence = newest;
                 Publish(current with { LastLine = line });
             }
         }

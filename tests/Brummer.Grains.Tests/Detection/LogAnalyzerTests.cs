@@ -7,6 +7,60 @@ namespace Brummer.Grains.Tests.Detection;
 /// <summary>The engine behind errors_list and urls_list: incremental, per stream, bounded, never hung by a pattern.</summary>
 public sealed class LogAnalyzerTests
 {
+    /// <summary>
+    /// The capture path asks <see cref="LogAnalyzer.Wants"/> before making a string of a line: over every captured
+    /// fixture (and the interleaved pair, one stream each), skipping what it declines finds exactly what observing
+    /// every line finds.
+    /// </summary>
+    [Fact]
+    public void Wants_SkippingTheLinesItDeclines_FindsTheSameErrorsAndUrls_InEveryFixture()
+    {
+        var fixtures = Directory.GetFiles(Fixtures.Directory, "*.txt").Select(Path.GetFileName).ToList();
+        Assert.True(fixtures.Count >= 30, $"{fixtures.Count} fixtures");
+        var skipped = 0;
+        foreach (var fixture in fixtures)
+        {
+            var lines = Fixtures.Lines(fixture!);
+            var every = new LogAnalyzer();
+            var gated = new LogAnalyzer();
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var stream = i % 7 == 0 ? LogSource.Stdout : LogSource.Stderr;
+                every.Observe(Fixtures.View(i + 1, lines[i], stream));
+                if (gated.Wants(stream, lines[i]))
+                {
+                    gated.Observe(Fixtures.View(i + 1, lines[i], stream));
+                }
+                else
+                {
+                    skipped++;
+                }
+            }
+
+            every.Complete();
+            gated.Complete();
+            Assert.Equal(Describe(every), Describe(gated));
+        }
+
+        Assert.True(skipped > 0, "some fixture lines carry no hint at all");
+
+        static string Describe(LogAnalyzer analyzer) =>
+            string.Join("\n", analyzer.Errors.Select(e => $"{e.Stream} {e.Title} x{e.Count} @{e.FirstSequence}: {string.Join(" | ", e.Lines)}")) +
+            "\n" + string.Join("\n", analyzer.Urls.Select(u => $"{u.Stream} {u.Url}"));
+    }
+
+    [Fact]
+    public void Wants_AnOrdinaryLine_IsDeclined_ButInsideABlockEveryLineIsWanted()
+    {
+        var analyzer = new LogAnalyzer();
+        const string Ordinary = "GET /api/orders/1234 200 12ms user=alice trace=4bf92f3577b34da6a3ce929d0e0e4736";
+
+        Assert.False(analyzer.Wants(LogSource.Stderr, Ordinary));
+        analyzer.Observe(Fixtures.View(1, "TypeError: Cannot read properties of undefined (reading 'id')"));
+        Assert.True(analyzer.Wants(LogSource.Stderr, Ordinary)); // a candidate block waits for its next lines
+        Assert.False(analyzer.Wants(LogSource.Stdout, Ordinary)); // the other stream is unaffected
+    }
+
     [Fact]
     public void Observe_StdoutLinesBetweenEveryStderrTraceLine_BlocksStayWhole()
     {

@@ -200,5 +200,7 @@ public sealed class DetectorTable
 /// <summary>A detector and its <see cref="LogDetector.Hints"/> as search values (null: no hints, always try).</summary>
 internal sealed record HintedDetector(LogDetector Detector, SearchValues<string>? Hints)
 {
-    public bool MayStart(string line) => Hints is null || line.AsSpan().ContainsAny(Hints);
+    public bool MayStart(string line) => MayStart(line.AsSpan());
+
+    public bool MayStart(ReadOnlySpan<char> line) => Hints is null || line.ContainsAny(Hints);
 }

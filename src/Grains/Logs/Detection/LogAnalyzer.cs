@@ -43,6 +43,8 @@ public sealed class LogAnalyzer
     private long _droppedGroups;
     private long _droppedUrls;
     private long _regexTimeouts;
+    private int _stdoutBusy; // 1 while the stream has a block or a candidate in progress (see Wants)
+    private int _stderrBusy;
 
     public LogAnalyzer(DetectorTable? table = null, LogAnalyzerOptions? options = null)
     {
@@ -121,6 +123,31 @@ public sealed class LogAnalyzer
         }
     }
 
+    /// <summary>
+    /// False when <see cref="Observe"/> would do nothing with this line: its stream has no block or candidate in
+    /// progress, and the line carries none of the detectors' hints. The capture path asks first, so the ordinary
+    /// lines of a flood are never turned into strings. Call it from the thread that observes that stream.
+    /// </summary>
+    public bool Wants(LogSource stream, ReadOnlySpan<char> text)
+    {
+        if (Volatile.Read(ref stream == LogSource.Stderr ? ref _stderrBusy : ref _stdoutBusy) != 0 ||
+            _table.AnyErrorHint is null || text.ContainsAny(_table.AnyErrorHint))
+        {
+            return true;
+        }
+
+        var urls = _table.UrlStarts;
+        for (var i = 0; i < urls.Count; i++) // not foreach: that would box an enumerator per line
+        {
+            if (urls[i].MayStart(text))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Reads the next line of the process's output (text ANSI-stripped, see <see cref="LogLineView"/>).</summary>
     public void Observe(LogLineView line)
     {
@@ -137,7 +164,9 @@ public sealed class LogAnalyzer
 
         lock (_gate)
         {
-            Step(StateOf(line.Stream), new Line(line.Sequence, line.Time, text));
+            var stream = StateOf(line.Stream);
+            Step(stream, new Line(line.Sequence, line.Time, text));
+            MarkBusy(stream);
         }
     }
 
@@ -159,9 +188,16 @@ public sealed class LogAnalyzer
                 {
                     Close(stream);
                 }
+
+                MarkBusy(stream);
             }
         }
     }
+
+    private void MarkBusy(StreamState stream) =>
+        Volatile.Write(
+            ref stream.Stream == LogSource.Stderr ? ref _stderrBusy : ref _stdoutBusy,
+            stream.Pending is not null || stream.Open is not null ? 1 : 0);
 
     private StreamState StateOf(LogSource stream)
     {
