@@ -12,6 +12,7 @@ public sealed class LogsClusterFixture : IAsyncLifetime
     {
         ["talk"] = Dummy.Command("say:hello from a", "print:3", "err:warning: disk almost full", "sleep"),
         ["web"] = Dummy.Command("say:listening on http://0.0.0.0:4000/ (press Ctrl+C)", "sleep"),
+        ["words"] = Dummy.Command("say:" + string.Concat(Enumerable.Repeat("word ", 30)) + "!", "sleep"),
     });
 
     private readonly StackDirectory _stackB = new(new Dictionary<string, string>
@@ -84,6 +85,23 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
         var newest = Assert.Single(await SearchAsync(new { query = @"^line \d$", regex = true, limit = 1 })); // per node, then merged
         Assert.Equal(numbered[0].GetProperty("text").GetString(), newest.GetProperty("text").GetString());
         Assert.Equal(numbered[0].GetProperty("node").GetString(), newest.GetProperty("node").GetString());
+    }
+
+    [Fact]
+    public async Task LogsSearch_CatastrophicRegex_AnswersWithinItsTimeLimit_MarkedTruncated()
+    {
+        await Mcp.CallAsync("scripts_run", new { name = "words", node = "a" });
+        await Eventually.UntilAsync(
+            () => SearchAsync(new { query = "word word", name = "words" }),
+            lines => lines.Count > 0,
+            "the line of words");
+
+        // Nested quantifiers over a line that almost matches: exponential backtracking without the per-line limit.
+        var answer = await Mcp.CallAsync("logs_search", new { query = @"^(\w+\s?)+$", regex = true, name = "words" });
+
+        Assert.True(answer.GetProperty("truncated").GetBoolean(), answer.ToString());
+        Assert.Empty(answer.GetProperty("lines").EnumerateArray());
+        await Mcp.CallAsync("scripts_stop", new { name = "words", node = "a" });
     }
 
     [Theory]

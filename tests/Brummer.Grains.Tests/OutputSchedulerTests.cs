@@ -7,18 +7,18 @@ using Brummer.Grains.Logs;
 namespace Brummer.Grains.Tests;
 
 /// <summary>
-/// Output capture runs below every other thread of the node (<see cref="OutputScheduler"/>): every line, including
-/// those read after the pipe had to be waited on, is handled on a capture thread in SCHED_IDLE, never on the pool.
+/// Output capture runs below the node's priority (<see cref="OutputScheduler"/>): every line, including those read
+/// after the pipe had to be waited on, is handled on a capture thread at nice +10, never on the thread pool.
 /// </summary>
 public sealed class OutputSchedulerTests
 {
     [Fact]
-    public async Task Capture_LinesArrivingOverTime_AreAllHandledOnIdlePriorityCaptureThreads()
+    public async Task Capture_LinesArrivingOverTime_AreAllHandledOnLowPriorityCaptureThreads()
     {
-        var seen = new ConcurrentQueue<(string Line, string? Thread, int Policy)>();
+        var seen = new ConcurrentQueue<(string Line, string? Thread, int Nice)>();
         using var server = new AnonymousPipeServerStream(PipeDirection.Out);
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        var capture = new OutputCapture(1024, line => seen.Enqueue((line.ToString(), Thread.CurrentThread.Name, ThreadPolicy())));
+        var capture = new OutputCapture(1024, line => seen.Enqueue((line.ToString(), Thread.CurrentThread.Name, Niceness("thread-self"))));
         var copying = capture.CopyFromAsync(client, TestContext.Current.CancellationToken);
 
         // Each batch is written only once the previous one was handled: the reader had to wait on an empty pipe
@@ -37,25 +37,26 @@ public sealed class OutputSchedulerTests
         Assert.Equal(15, seen.Count);
         Assert.Equal("batch 4 line 2", seen.Last().Line);
         Assert.All(seen, s => Assert.StartsWith("brummer output ", s.Thread, StringComparison.Ordinal));
-        Assert.True(OutputScheduler.Shared.AtIdlePriority);
-        Assert.All(seen, s => Assert.Equal(SchedIdle, s.Policy));
-        Assert.Equal(SchedOther, ThreadPolicy()); // the test's own thread, for contrast
+        Assert.Equal(10, OutputScheduler.Shared.Niceness);
+        var expected = Math.Min(19, Niceness(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)) + 10);
+        Assert.All(seen, s => Assert.Equal(expected, s.Nice));
     }
 
     [Fact]
-    public void Scheduler_NeedsAThread() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OutputScheduler(0, idlePriority: true));
-
-    private const int SchedOther = 0;
-    private const int SchedIdle = 5;
-
-    /// <summary>Field 41 of /proc/thread-self/stat: the calling thread's scheduling policy.</summary>
-    private static int ThreadPolicy()
+    public void Scheduler_RejectsWhatLinuxWouldNot()
     {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OutputScheduler(1, 20));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OutputScheduler(1, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OutputScheduler(0, 10));
+    }
+
+    /// <summary>Field 19 of /proc/{who}/stat: a thread's (thread-self) or the process's main thread's nice value.</summary>
+    private static int Niceness(string who)
+    {
+        var stat = File.ReadAllText($"/proc/{who}/stat");
         // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[41 - 3], CultureInfo.InvariantCulture);
+        return int.Parse(fields[19 - 3], CultureInfo.InvariantCulture);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

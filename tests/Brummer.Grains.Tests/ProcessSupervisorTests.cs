@@ -115,6 +115,19 @@ public sealed class ProcessSupervisorTests
     }
 
     [Fact]
+    public async Task LastLine_IsTheLastLineThatSaysSomething_NotATrailingBlankOne()
+    {
+        // npm ends its "> name / > command" header with a blank line on stdout: never what status should show.
+        await using var node = new SupervisorHarness(new Dictionary<string, string[]> { ["build"] = ["say:done", "say:", "say:   ", "exit:0"] });
+
+        await node["build"].StartAsync(TestContext.Current.CancellationToken);
+        var done = await node.WaitForAsync("build", p => !p.Status.IsActive(), "finished");
+
+        Assert.Equal("done", done.LastLine);
+        Assert.Equal(["done", "", "   "], node["build"].Log.Tail().Select(l => l.Text)); // the log keeps every line
+    }
+
+    [Fact]
     public async Task Start_MissingProgram_IsFailedWithReason()
     {
         await using var node = new SupervisorHarness(new Dictionary<string, string[]> { ["dev"] = ["sleep"] }, executable: "brummer-no-such-program");

@@ -29,7 +29,7 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("exited_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("ISO-8601 UTC.")] DateTime? ExitedAt,
     [property: JsonPropertyName("exit_code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ExitCode,
     [property: JsonPropertyName("restarts")] int Restarts,
-    [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last line the process printed.")] string? LastLine,
+    [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last non-blank line the process printed in its current run, colour codes removed.")] string? LastLine,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason,
     [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
     [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls)

@@ -181,13 +181,6 @@ public sealed class LogBuffer
         return ReadRange(Math.Max(Volatile.Read(ref _first), next - max), next);
     }
 
-    /// <summary>The newest line's text without escape codes, or null before the first line (or if it was just evicted).</summary>
-    public string? LastSearchText()
-    {
-        var next = Volatile.Read(ref _next);
-        return next > 1 && Read(next - 1, Volatile.Read(ref _rings)) is { } line ? line.SearchText : null;
-    }
-
     /// <summary>
     /// The lines after <paramref name="sequence"/>, oldest first, at most <paramref name="limit"/> — for following a
     /// process: start from 0 (or a tail's last sequence) and pass <see cref="LogSlice.ContinueAfter"/> next time.

@@ -18,6 +18,9 @@ namespace Brummer.Grains.Processes;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Lives as long as the node; SemaphoreSlim holds no OS handle unless AvailableWaitHandle is used.")]
 public sealed class ProcessSupervisor
 {
+    /// <summary>Blank lines status looks past to find the last line that says something.</summary>
+    private const int LastLineLookback = 64;
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
@@ -326,9 +329,22 @@ public sealed class ProcessSupervisor
         }
     }
 
-    /// <summary>The newest line of the current run without colour codes (status shows it), or null if it printed none.</summary>
-    private string? LastLineOfRun() =>
-        Log.LastSequence >= Volatile.Read(ref _runFirstSequence) ? Log.LastSearchText() : null;
+    /// <summary>
+    /// What status shows: the newest line of the current run that is not blank, without colour codes; null if there
+    /// is none among the last few. A blank line says nothing (npm ends its header with one), and which of stdout and
+    /// stderr printed last is a race between two pipes anyway.
+    /// </summary>
+    private string? LastLineOfRun()
+    {
+        var first = Volatile.Read(ref _runFirstSequence);
+        if (Log.LastSequence < first)
+        {
+            return null;
+        }
+
+        var found = Log.Search(static line => !line.SearchText.IsWhiteSpace(), limit: 1, maxScanned: LastLineLookback);
+        return found.Lines is [var line] && line.Sequence >= first ? line.SearchText : null;
+    }
 
     private async Task PublishLastLineLaterAsync()
     {
