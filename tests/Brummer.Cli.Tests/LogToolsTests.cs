@@ -92,7 +92,7 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
     {
         await Mcp.CallAsync("scripts_run", new { name = "words", node = "a" });
         await Eventually.UntilAsync(
-            () => SearchAsync(new { query = "word word", name = "words" }),
+            () => SearchAsync(new { query = "^word .*!$", regex = true, name = "words" }), // not npm's echo of the command
             lines => lines.Count > 0,
             "the line of words");
 
