@@ -25,7 +25,15 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
     /// <summary>The most time one search may take on a node; then it answers with what it found, marked truncated.</summary>
     public static readonly TimeSpan SearchTimeBudget = TimeSpan.FromSeconds(2);
 
-    public Task<LogPage> SearchAsync(LogQuery query)
+    public Task<LogPage> SearchAsync(LogQuery query) =>
+        Task.FromResult(Search(processes.Node, Supervisors(query?.Script), query!, MaxScannedLines, SearchTimeBudget));
+
+    /// <summary>
+    /// One node's part of a logs_search: newest first per process, at most <see cref="LogQuery.Limit"/> overall, and
+    /// never more than <paramref name="maxScannedLines"/> lines examined or <paramref name="timeBudget"/> spent;
+    /// hitting either (or a regex's per-line limit) answers what was found, marked truncated.
+    /// </summary>
+    internal static LogPage Search(string node, IEnumerable<ProcessSupervisor> supervisors, LogQuery query, int maxScannedLines, TimeSpan timeBudget)
     {
         ArgumentNullException.ThrowIfNull(query);
         var matches = Matcher(query);
@@ -38,12 +46,12 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
         };
 
         var found = new List<LogEntry>();
-        var budget = MaxScannedLines;
+        var budget = maxScannedLines;
         var truncated = false;
         var started = Stopwatch.GetTimestamp();
-        foreach (var supervisor in Supervisors(query.Script))
+        foreach (var supervisor in supervisors)
         {
-            if (budget <= 0 || Stopwatch.GetElapsedTime(started) > SearchTimeBudget)
+            if (budget <= 0 || Stopwatch.GetElapsedTime(started) > timeBudget)
             {
                 truncated = true;
                 break;
@@ -54,7 +62,7 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
             try
             {
                 result = supervisor.Log.Search(
-                    line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut) | OutOfTime(started),
+                    line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut) | OutOfTime(started, timeBudget),
                     query.Limit,
                     budget,
                     query.Since);
@@ -67,11 +75,11 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
 
             budget -= result.Scanned;
             truncated |= result.CutShort | timedOut;
-            found.AddRange(result.Lines.Select(line => Entry(supervisor.Name, line)));
+            found.AddRange(result.Lines.Select(line => Entry(node, supervisor.Name, line)));
         }
 
         var newest = found.OrderByDescending(l => l.Time).ThenByDescending(l => l.Sequence).Take(query.Limit).ToImmutableArray();
-        return Task.FromResult(new LogPage(newest, truncated, 0));
+        return new LogPage(newest, truncated, 0);
     }
 
     public Task<LogPage> TailAsync(string script, int lines, long? afterSequence)
@@ -81,11 +89,11 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
         {
             // Oldest first from the caller's position, so a follower misses nothing the buffer still holds.
             var slice = supervisor.Log.After(after, lines);
-            return Task.FromResult(new LogPage([.. slice.Lines.Select(l => Entry(supervisor.Name, l))], slice.HasMore, slice.ContinueAfter));
+            return Task.FromResult(new LogPage([.. slice.Lines.Select(l => Entry(processes.Node, supervisor.Name, l))], slice.HasMore, slice.ContinueAfter));
         }
 
         var tail = supervisor.Log.Tail(lines);
-        return Task.FromResult(new LogPage([.. tail.Select(l => Entry(supervisor.Name, l))], Truncated: false, supervisor.Log.LastSequence));
+        return Task.FromResult(new LogPage([.. tail.Select(l => Entry(processes.Node, supervisor.Name, l))], Truncated: false, supervisor.Log.LastSequence));
     }
 
     public Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit)
@@ -105,8 +113,8 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
             .ToImmutableArray());
 
     /// <summary>Ends a scan that ran out of time (the buffer's scan stops on the predicate's exception); never a match.</summary>
-    private static bool OutOfTime(long started) =>
-        Stopwatch.GetElapsedTime(started) > SearchTimeBudget ? throw new TimeoutException() : false;
+    private static bool OutOfTime(long started, TimeSpan budget) =>
+        Stopwatch.GetElapsedTime(started) > budget ? throw new TimeoutException() : false;
 
     private IEnumerable<ProcessSupervisor> Supervisors(string? script)
     {
@@ -120,8 +128,8 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
             : throw new ArgumentException($"Unknown script '{script}' on node '{processes.Node}'. Scripts: {string.Join(", ", processes.ScriptNames)}.");
     }
 
-    private LogEntry Entry(string script, LogLine line) => new(
-        processes.Node, script, line.Sequence, line.Time, line.Source == LogSource.Stderr ? "stderr" : "stdout", line.Text);
+    private static LogEntry Entry(string node, string script, LogLine line) => new(
+        node, script, line.Sequence, line.Time, line.Source == LogSource.Stderr ? "stderr" : "stdout", line.Text);
 
     private delegate bool LineMatcher(ReadOnlySpan<char> text, ref bool timedOut);
 

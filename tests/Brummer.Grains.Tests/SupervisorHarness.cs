@@ -38,12 +38,16 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     public ProcessSupervisor this[string name] => Processes.TryGet(name, out var s) ? s : throw new KeyNotFoundException(name);
 
     /// <summary>Waits, on the table's change signal, until the script's published state satisfies <paramref name="done"/>.</summary>
+    /// <remarks>
+    /// One wait at a time, never left pending: the signal wakes a single consumer, so a wait abandoned by one call
+    /// would swallow the wake-up the next call needs. A change between the check and the wait stays pending in the
+    /// signal, so it is not missed.
+    /// </remarks>
     public async Task<ProcessInfo> WaitForAsync(string name, Func<ProcessInfo, bool> done, string what)
     {
         using var timeout = new CancellationTokenSource(Eventually.DefaultTimeout);
         while (true)
         {
-            var change = Table.WaitForChangeAsync(timeout.Token);
             if (Table.Get(name) is { } info && done(info))
             {
                 return info;
@@ -51,7 +55,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
             try
             {
-                await change;
+                await Table.WaitForChangeAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
