@@ -156,6 +156,7 @@ public sealed class LogBuffer
 
             ref var entry = ref rings.EntryOf(sequence);
             entry.Start = start;
+            entry.Offset = at;
             entry.TextLength = text.Length;
             entry.SearchLength = separate ? searchText.Length : -1;
             entry.Ticks = ticks;
@@ -275,8 +276,10 @@ public sealed class LogBuffer
             var entry = old.EntryOf(sequence);
             var length = entry.TextLength + Math.Max(0, entry.SearchLength);
             var start = Place(end, length, chars);
-            old.Chars.AsSpan((int)(entry.Start % old.Chars.Length), length).CopyTo(grown.Chars.AsSpan((int)(start % chars)));
+            var at = (int)(start % chars);
+            old.Chars.AsSpan(entry.Offset, length).CopyTo(grown.Chars.AsSpan(at));
             entry.Start = start;
+            entry.Offset = at;
             grown.EntryOf(sequence) = entry;
             end = start + length;
         }
@@ -328,8 +331,9 @@ public sealed class LogBuffer
     private struct Entry
     {
         public long Sequence;
-        public long Start;
+        public long Start; // in chars since the char ring was laid out: the writer's eviction arithmetic
         public long Ticks;
+        public int Offset; // Start within the char array: where readers find the text, without a division
         public int TextLength;
         public int SearchLength; // -1: the same as the text (no escape codes)
         public LogSource Source;
@@ -346,13 +350,13 @@ public sealed class LogBuffer
 
         /// <summary>False for an entry torn by a concurrent write, whose text would not even lie within the array.</summary>
         public bool Holds(in Entry entry) =>
-            entry.TextLength >= 0 && entry.Start >= 0 &&
-            (entry.Start % Chars.Length) + entry.TextLength + Math.Max(0, entry.SearchLength) <= Chars.Length;
+            entry.Offset >= 0 && entry.TextLength >= 0 &&
+            (long)entry.Offset + entry.TextLength + Math.Max(0, entry.SearchLength) <= Chars.Length;
 
-        public ReadOnlySpan<char> TextOf(in Entry entry) => Chars.AsSpan((int)(entry.Start % Chars.Length), entry.TextLength);
+        public ReadOnlySpan<char> TextOf(in Entry entry) => Chars.AsSpan(entry.Offset, entry.TextLength);
 
         public ReadOnlySpan<char> SearchTextOf(in Entry entry) =>
-            entry.SearchLength < 0 ? TextOf(entry) : Chars.AsSpan((int)(entry.Start % Chars.Length) + entry.TextLength, entry.SearchLength);
+            entry.SearchLength < 0 ? TextOf(entry) : Chars.AsSpan(entry.Offset + entry.TextLength, entry.SearchLength);
     }
 }
 
