@@ -241,7 +241,35 @@ internal sealed class ClusterStatusFeed(
         await base.StopAsync(cancellationToken);
         if (_reference is not null)
         {
+            await UnsubscribeAllAsync(_reference, cancellationToken);
             client.DeleteObjectReference<IStatusObserver>(_reference);
         }
+    }
+
+    /// <summary>
+    /// Tells every node this gateway subscribed to that it is leaving. Otherwise nodes go on pushing (on `brummer up`,
+    /// the deltas of the scripts being stopped) to a reference that no longer exists, which Orleans logs as a warning.
+    /// Best effort and brief: a node that is gone must not hold up shutdown; its subscription expires anyway.
+    /// </summary>
+    private async Task UnsubscribeAllAsync(IStatusObserver reference, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.CallTimeout < TimeSpan.FromSeconds(1) ? options.Value.CallTimeout : TimeSpan.FromSeconds(1);
+        List<string> nodes;
+        lock (_subscribed)
+        {
+            nodes = [.. _subscribed.Keys];
+        }
+
+        await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                await client.GetGrain<INodeGrain>(node).UnsubscribeAsync(reference).WaitAsync(limit, time, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogDebug(ex, "Could not unsubscribe from node {Node} while stopping", node);
+            }
+        }));
     }
 }
