@@ -76,9 +76,9 @@ internal sealed class BrummerCluster : IAsyncDisposable
             // The primary of dev clustering (node a: its silo port is the URL's) must be up before anyone joins.
             cluster.NodeA = await cluster.StartNodeAsync(options, "a", connection, clusterId, silo, siloGateway, environment, cancellationToken);
             cluster.NodeB = await cluster.StartNodeAsync(options, "b", connection, clusterId, FreePort(), FreePort(), environment, cancellationToken);
-            cluster.Gateway = cluster.Start(options, "gateway", environment, "gateway", "--cluster", connection, "--cluster-id", clusterId, "--port", "0");
-            var mcpLine = await cluster.Gateway.WaitForLineAsync(l => l.StartsWith("MCP:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
-            cluster.GatewayUrl = new Uri(new Uri(mcpLine["MCP:".Length..].Trim()), "/");
+            await cluster.ServeAsync(
+                cluster.Start(options, "gateway", environment, "gateway", "--cluster", connection, "--cluster-id", clusterId, "--port", "0"),
+                cancellationToken);
             return cluster;
         }
         catch
@@ -100,12 +100,10 @@ internal sealed class BrummerCluster : IAsyncDisposable
             var path = WriteStacks(runDirectory, [EmbeddedNode], options, flood: true, out var scripts);
             cluster.Scripts = scripts;
             var environment = new Dictionary<string, string> { ["PATH"] = path };
-            cluster.Gateway = cluster.Start(
+            cluster.NodeA = cluster.Start(
                 options, "up", environment,
                 "up", "--node", EmbeddedNode, "--dir", Path.Combine(runDirectory, EmbeddedNode), "--port", "0", "--stop-timeout", "2");
-            cluster.NodeA = cluster.Gateway;
-            var mcpLine = await cluster.Gateway.WaitForLineAsync(l => l.StartsWith("MCP:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
-            cluster.GatewayUrl = new Uri(new Uri(mcpLine["MCP:".Length..].Trim()), "/");
+            await cluster.ServeAsync(cluster.NodeA, cancellationToken);
             return cluster;
         }
         catch
@@ -163,6 +161,14 @@ internal sealed class BrummerCluster : IAsyncDisposable
                 ChildProcess.Signal(-pid, "KILL");
             }
         }
+    }
+
+    /// <summary>Takes <paramref name="gateway"/> as the gateway once it prints its MCP URL (a port of its own choosing).</summary>
+    private async Task ServeAsync(ChildProcess gateway, CancellationToken cancellationToken)
+    {
+        var mcpLine = await gateway.WaitForLineAsync(l => l.StartsWith("MCP:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
+        Gateway = gateway;
+        GatewayUrl = new Uri(new Uri(mcpLine["MCP:".Length..].Trim()), "/");
     }
 
     private async Task<ChildProcess> StartNodeAsync(

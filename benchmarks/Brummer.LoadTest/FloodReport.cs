@@ -77,6 +77,4 @@ internal sealed class FloodReport(LoadTestOptions options) : IReport
     }
 
     private static double Self(PhaseResult phase, string role) => phase.Cpu.Roles.FirstOrDefault(r => r.Role == role).Self;
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

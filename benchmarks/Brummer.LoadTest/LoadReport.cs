@@ -148,6 +148,4 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
 
     private static void Row(StringBuilder s, string clients, string what, LatencySummary l) =>
         s.AppendLine(Invariant($"| {clients} | {what} | {l.Count} | {l.P50:0.0} | {l.P90:0.0} | {l.P99:0.0} | {l.Max:0.0} |"));
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

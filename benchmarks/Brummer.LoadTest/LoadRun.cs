@@ -32,15 +32,15 @@ internal sealed class LoadRun(LoadTestOptions options)
         report.ResponseBytes = await ResponseSizesAsync(cluster, http, cancellationToken);
 
         Log($"connecting {options.Clients} MCP clients to {cluster.McpUrl}");
-        var clients = await ConnectAsync(cluster.McpUrl, cancellationToken);
+        var clients = await ConnectAsync(cluster.McpUrl, options.Clients, cancellationToken);
         try
         {
             // One warm-up for the whole run, so that no measured phase pays for JIT tiering of the gateway's hot paths
             // (slow on a loaded 2-core machine): load in 5 s slices until the rate stops rising.
             using var floorHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue });
             var processesUri = new Uri(cluster.GatewayUrl, "/api/processes");
-            report.WarmupSeconds = await WarmUpAsync("MCP", (i, ct) => StatusAsync(clients[i], null, null, ct), options.JitWarmup, cpu, cancellationToken);
-            report.WarmupSeconds += await WarmUpAsync("JSON API", (_, ct) => GetAsync(floorHttp, processesUri, ct), options.JitWarmup / 2, cpu, cancellationToken);
+            report.WarmupSeconds = await WarmUpAsync("MCP", options.Clients, (i, ct) => StatusAsync(clients[i], null, null, ct), options.JitWarmup, cpu, cancellationToken);
+            report.WarmupSeconds += await WarmUpAsync("JSON API", options.Clients, (_, ct) => GetAsync(floorHttp, processesUri, ct), options.JitWarmup / 2, cpu, cancellationToken);
 
             // Baselines: the HTTP floor, and the same status over the JSON API (no MCP), same gateway, same 64 loops.
             foreach (var (name, path) in new[] { ("HTTP floor: GET /healthz", "/healthz"), ("JSON API: GET /api/processes", "/api/processes") })
@@ -140,9 +140,6 @@ internal sealed class LoadRun(LoadTestOptions options)
     }
 
     /// <summary>5 s slices of load until one is less than 5 % faster than the best before it (or the time is up); seconds spent.</summary>
-    private Task<double> WarmUpAsync(string what, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken) =>
-        WarmUpAsync(what, options.Clients, call, limit, cpu, cancellationToken);
-
     public static async Task<double> WarmUpAsync(string what, int clients, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken)
     {
         var slice = TimeSpan.FromSeconds(5);
@@ -211,8 +208,6 @@ internal sealed class LoadRun(LoadTestOptions options)
             }
         }
     }
-
-    private Task<List<McpClient>> ConnectAsync(Uri mcp, CancellationToken cancellationToken) => ConnectAsync(mcp, options.Clients, cancellationToken);
 
     public static async Task<List<McpClient>> ConnectAsync(Uri mcp, int count, CancellationToken cancellationToken)
     {

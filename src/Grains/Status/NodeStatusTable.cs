@@ -124,5 +124,9 @@ public sealed class NodeStatusTable
     }
 
     /// <summary>Completes after at least one publish since the previous call returned (bursts coalesce).</summary>
+    /// <remarks>
+    /// One consumer (the node's <see cref="StatusPublisher"/>): a wake-up goes to a single waiter, so a caller must not
+    /// leave a wait pending and start another. To wait for a condition, check it, then await this, in a loop.
+    /// </remarks>
     public Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
 }
