@@ -26,7 +26,10 @@ public sealed record NodeRunOptions(
     TimeSpan FailureDetection);
 
 /// <summary>What <c>brummer gateway</c> runs: MCP + JSON API over an Orleans client of the cluster; it hosts no grains.</summary>
-public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port);
+public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port, GatewaySecurity? Gateway = null)
+{
+    public GatewaySecurity Security => Gateway ?? GatewaySecurity.LoopbackDefault;
+}
 
 public static class ClusterHosts
 {
@@ -69,7 +72,7 @@ public static class ClusterHosts
             client.AddActivityPropagation();
             client.UseConnectionRetryFilter<WaitForCluster>();
         });
-        builder.AddBrummerGateway();
+        builder.AddBrummerGateway(g => options.Security.Apply(g, options.Bind));
         var app = builder.Build();
         app.MapBrummerGateway();
         return app;

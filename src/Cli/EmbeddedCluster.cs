@@ -13,7 +13,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Brummer.Cli;
 
 /// <summary>What <c>brummer up</c> runs: one silo and the gateway in one process, clustered on loopback only.</summary>
-public sealed record UpOptions(string Directory, string Node, int Port, IPAddress Bind, TimeSpan StopTimeout);
+public sealed record UpOptions(string Directory, string Node, int Port, IPAddress Bind, TimeSpan StopTimeout, GatewaySecurity? Gateway = null)
+{
+    public GatewaySecurity Security => Gateway ?? GatewaySecurity.LoopbackDefault;
+}
 
 public static class EmbeddedCluster
 {
@@ -30,7 +33,11 @@ public static class EmbeddedCluster
             Directory = options.Directory,
             Processes = new ProcessOptions { StopTimeout = options.StopTimeout },
         });
-        builder.AddBrummerGateway(g => g.DefaultNode = options.Node);
+        builder.AddBrummerGateway(g =>
+        {
+            g.DefaultNode = options.Node;
+            options.Security.Apply(g, options.Bind);
+        });
         var app = builder.Build();
         app.MapBrummerGateway();
         return app;
@@ -43,6 +50,24 @@ public static class EmbeddedCluster
         await app.StartAsync(cancellationToken);
         await app.Services.WaitForClusterViewAsync(cancellationToken);
         return ListeningUrl(app);
+    }
+
+    /// <summary>The banner lines about where a started gateway answers and who may use it.</summary>
+    public static void PrintAccess(Uri url, IPAddress bind, GatewaySecurity security)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(security);
+        Console.WriteLine($"MCP:  {new Uri(url, "/mcp")}");
+        Console.WriteLine($"API:  {new Uri(url, "/api/processes")}");
+        foreach (var line in security.Describe(bind, url.Port))
+        {
+            Console.WriteLine(line);
+        }
+
+        if (security.Warning(bind) is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
     }
 
     /// <summary>The base URL a started app listens on (the real port when 0 was asked for).</summary>

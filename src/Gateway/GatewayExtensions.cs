@@ -1,14 +1,17 @@
 using Brummer.Gateway.Apis;
+using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
 using Brummer.Gateway.Tools;
-using System.Threading.RateLimiting;
+using Brummer.Gateway.Traffic;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Brummer.Gateway;
 
@@ -16,53 +19,101 @@ public static class GatewayExtensions
 {
     public const int DefaultPort = 7777;
 
-    private const string McpLimiter = "mcp";
+    private const string AllowedOriginsPolicy = "allowed-origins";
 
     /// <summary>
-    /// The gateway's services: cluster status cache and its feed, the service layer, and the MCP server
-    /// (streamable HTTP). Needs an <see cref="IClusterClient"/> (a co-hosted silo's or an Orleans client's).
+    /// The gateway's services: cluster status cache and its feed, the service layer, security (tokens, roles, browser
+    /// checks) and the MCP server (streamable HTTP). Needs an <see cref="IClusterClient"/> (a co-hosted silo's or an
+    /// Orleans client's).
     /// </summary>
     public static IHostApplicationBuilder AddBrummerGateway(this IHostApplicationBuilder builder, Action<GatewayOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         // Settings from configuration (e.g. Brummer__Gateway__SilenceLimit=00:00:30), then the host's own.
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration("Brummer:Gateway").Configure(o => configure?.Invoke(o));
+        var settings = new GatewayOptions();
+        builder.Configuration.GetSection("Brummer:Gateway").Bind(settings);
+        configure?.Invoke(settings);
+
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClusterStatusCache>();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
+        builder.Services.AddSingleton<ClusterTargets>();
+        builder.Services.AddSingleton<NodeCalls>();
         builder.Services.AddSingleton<ScriptsService>();
         builder.Services.AddSingleton<StatusAnswers>();
         builder.Services.AddSingleton<LogsService>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<TokenStore>();
+        builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddRoleAuthorization();
+        if (settings.AllowedOrigins.Count > 0)
+        {
+            builder.Services.AddCors(cors => cors.AddPolicy(AllowedOriginsPolicy, policy => policy
+                .WithOrigins([.. settings.AllowedOrigins])
+                .AllowAnyHeader()
+                .AllowAnyMethod()
+                .WithExposedHeaders("Mcp-Session-Id", "WWW-Authenticate")));
+        }
+
         builder.Services.AddRateLimiter(limiter =>
         {
-            // A few MCP requests run at once and the rest wait their turn in order, outside the thread pool's queue,
-            // where the nodes' pushed changes would otherwise wait behind them (staleness under load).
+            // A lane per kind of request, outside the thread pool's queue, where the nodes' pushed changes would
+            // otherwise wait behind them (staleness under load).
             limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
-            limiter.AddConcurrencyLimiter(McpLimiter, o =>
-            {
-                o.PermitLimit = Math.Max(4, Environment.ProcessorCount * 2);
-                o.QueueLimit = 10_000;
-                o.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
+            limiter.GlobalLimiter = RequestLanes.Create(Environment.ProcessorCount);
         });
-        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
+
+        Type[] toolTypes = settings.ReadOnly
+            ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools)]
+            : [typeof(ScriptTools), typeof(ControlTools), typeof(NodeTools), typeof(LogTools)];
+        var access = new ToolAccess(toolTypes);
+        var arguments = new ToolArguments(toolTypes);
+        var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
             .WithHttpTransport()
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
-            .WithTools<LogTools>()
-            .WithRequestFilters(filters => filters.AddCallToolFilter(RequiredArgumentsFilter.Wrap));
+            .WithTools<LogTools>();
+        if (!settings.ReadOnly)
+        {
+            mcp.WithTools<ControlTools>();
+        }
+
+        mcp.WithRequestFilters(filters =>
+            {
+                // Outermost first: refusals become tool errors, then the role check, then the arguments' shape.
+                filters.AddCallToolFilter(ToolErrorFilter.Wrap);
+                filters.AddCallToolFilter(access.GuardCall);
+                filters.AddCallToolFilter(next => async (context, cancellationToken) =>
+                    context.Params is { } call && arguments.Problem(call.Name, call.Arguments) is { } problem
+                        ? throw new GatewayException(GatewayErrorKind.BadRequest, problem)
+                        : await next(context, cancellationToken));
+                filters.AddListToolsFilter(access.FilterList);
+            });
         return builder;
     }
 
     public static WebApplication MapBrummerGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var settings = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        app.UseMiddleware<BrowserGuard>();
+        if (settings.AllowedOrigins.Count > 0)
+        {
+            app.UseCors(AllowedOriginsPolicy);
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpEnvelopeGuard>());
         app.UseRateLimiter();
-        app.MapMcp("/mcp").RequireRateLimiting(McpLimiter);
-        app.MapProcessesApi();
+        app.MapMcp("/mcp").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
+        app.MapProcessesApi(settings.ReadOnly);
         return app;
     }
 

@@ -28,4 +28,25 @@ public sealed class GatewayOptions
 
     /// <summary>How long the gateway waits before retrying after the cluster could not be reached.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest a run, stop or restart may take before the caller is told it timed out. A request the node had not
+    /// started on by then never takes effect later.
+    /// </summary>
+    public TimeSpan ControlTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The token file requests are checked against; null turns authentication off (hosts allow that on loopback only).</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>
+    /// True when the gateway listens on a non-loopback address. False (the default) makes it answer only requests
+    /// that name a loopback host, which is what keeps DNS-rebinding pages out.
+    /// </summary>
+    public bool Exposed { get; set; }
+
+    /// <summary>Web origins (e.g. http://localhost:5173) whose pages may call the gateway, besides its own.</summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>No control at all: run, stop and restart are neither listed nor routed, whatever a token's role.</summary>
+    public bool ReadOnly { get; set; }
 }

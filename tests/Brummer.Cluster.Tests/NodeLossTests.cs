@@ -1,3 +1,4 @@
+using Brummer.Gateway;
 using Brummer.Gateway.Services;
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Processes;

@@ -51,7 +51,7 @@ public sealed class JsonApiTests(ClusterFixture cluster)
 
         Assert.Equal(expected, response.StatusCode);
         var error = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-        Assert.Contains(message, error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains(message, error.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var after = await cluster.Http.GetStringAsync(new Uri("/api/processes?name=web", UriKind.Relative), ct);
         Assert.Equal(JsonDocument.Parse(before).RootElement.GetProperty("processes").GetRawText(), JsonDocument.Parse(after).RootElement.GetProperty("processes").GetRawText());
     }

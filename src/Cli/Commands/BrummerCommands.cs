@@ -7,23 +7,7 @@ public static class BrummerCommands
 {
     public static RootCommand Build()
     {
-        var gateway = new Option<Uri>("--gateway")
-        {
-            Description = "Gateway to talk to (client verbs).",
-            DefaultValueFactory = _ => new Uri("http://127.0.0.1:7777"),
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
-                {
-                    return uri;
-                }
-
-                result.AddError($"--gateway '{text}' is not an http(s) URL, e.g. http://127.0.0.1:7777.");
-                return null;
-            },
-            Recursive = true,
-        };
+        var gateway = new GatewayAccess();
 
         var root = new RootCommand(
             """
@@ -35,10 +19,12 @@ public static class BrummerCommands
                           brummer gateway --cluster redis://host:6379                    (anywhere)
             Then:         brummer status | brummer run NAME [--node N] | brummer stop NAME
             """);
-        root.Options.Add(gateway);
+        root.Options.Add(gateway.Gateway);
+        root.Options.Add(gateway.Token);
         root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(GatewayCommand.Create());
+        root.Subcommands.Add(TokenCommand.Create());
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);

@@ -11,7 +11,7 @@ internal static class ClientCommands
 {
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
 
-    public static IEnumerable<Command> Create(Option<Uri> gateway)
+    public static IEnumerable<Command> Create(GatewayAccess gateway)
     {
         var json = new Option<bool>("--json") { Description = "Print the gateway's JSON instead of a table." };
         var nodeFilter = new Option<string?>("--node", "-n") { Description = "Only this node (default: every node for status; the default node for run/stop/restart)." };
@@ -19,10 +19,10 @@ internal static class ClientCommands
         var status = new Command("status", "Shows the status of every script's process on every node.") { json, nodeFilter };
         var statusName = new Option<string?>("--name") { Description = "Only this script." };
         status.Options.Add(statusName);
-        status.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        status.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
             var query = Query(("name", parse.GetValue(statusName)), ("node", parse.GetValue(nodeFilter)));
-            var body = await http.GetStringAsync(new Uri($"api/processes{query}", UriKind.Relative), ct);
+            var body = await GetAsync(http, $"api/processes{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -41,9 +41,9 @@ internal static class ClientCommands
         }));
 
         var scripts = new Command("scripts", "Lists the scripts each node can run.") { json, nodeFilter };
-        scripts.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        scripts.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
-            var body = await http.GetStringAsync(new Uri($"api/scripts{Query(("node", parse.GetValue(nodeFilter)))}", UriKind.Relative), ct);
+            var body = await GetAsync(http, $"api/scripts{Query(("node", parse.GetValue(nodeFilter)))}", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -54,9 +54,9 @@ internal static class ClientCommands
         }));
 
         var nodes = new Command("nodes", "Lists the cluster's nodes and how many processes each has per status.") { json };
-        nodes.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        nodes.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
-            var body = await http.GetStringAsync(new Uri("api/nodes", UriKind.Relative), ct);
+            var body = await GetAsync(http, "api/nodes", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -78,11 +78,11 @@ internal static class ClientCommands
             Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
     }
 
-    private static Command Control(string action, string description, Option<Uri> gateway, Option<bool> json, Option<string?> node)
+    private static Command Control(string action, string description, GatewayAccess gateway, Option<bool> json, Option<string?> node)
     {
         var name = new Argument<string>("NAME") { Description = "The script name (see `brummer scripts`)." };
         var command = new Command(action, description) { name, json, node };
-        command.SetAction((parse, ct) => Call(parse.GetValue(gateway)!, async http =>
+        command.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
             var script = Uri.EscapeDataString(parse.GetValue(name)!);
             var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
@@ -103,9 +103,10 @@ internal static class ClientCommands
         return command;
     }
 
-    internal static async Task<int> Call(Uri gateway, Func<HttpClient, Task<string>> action)
+    internal static async Task<int> Call(GatewayAccess access, ParseResult parse, Func<HttpClient, Task<string>> action)
     {
-        using var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromMinutes(2) };
+        using var http = access.CreateClient(parse);
+        var gateway = http.BaseAddress;
         try
         {
             var output = await action(http);
@@ -133,6 +134,12 @@ internal static class ClientCommands
         }
     }
 
+    internal static async Task<string> GetAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);
+        return await EnsureSuccess(response, ct);
+    }
+
     internal static async Task<string> EnsureSuccess(HttpResponseMessage response, CancellationToken ct)
     {
         var body = await response.Content.ReadAsStringAsync(ct);
@@ -141,17 +148,23 @@ internal static class ClientCommands
             return body;
         }
 
-        string message;
+        // The gateway answers refusals as RFC 7807 problem details; its detail is written for the user.
+        string? detail = null;
         try
         {
-            message = JsonSerializer.Deserialize<ErrorResult>(body)?.Error ?? body;
+            using var problem = JsonDocument.Parse(body);
+            if (problem.RootElement.ValueKind == JsonValueKind.Object &&
+                (problem.RootElement.TryGetProperty("detail", out var text) || problem.RootElement.TryGetProperty("title", out text)) &&
+                text.ValueKind == JsonValueKind.String)
+            {
+                detail = text.GetString();
+            }
         }
         catch (JsonException)
         {
-            message = $"HTTP {(int)response.StatusCode}: {body}";
         }
 
-        throw new GatewayError(message);
+        throw new GatewayError(detail ?? $"HTTP {(int)response.StatusCode}: {(body.Length > 200 ? body[..200] + "…" : body)}");
     }
 
     internal static string Query(params (string Key, string? Value)[] pairs)

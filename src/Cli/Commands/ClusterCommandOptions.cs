@@ -41,6 +41,16 @@ internal static class ClusterCommandOptions
         Validators = { Validate.Name("--cluster-id") },
     };
 
+    /// <summary>
+    /// Consent to run without protection on a non-loopback address: a gateway without tokens, a node without TLS.
+    /// Brummer refuses both unless told so, and warns at every start when told.
+    /// </summary>
+    public static Option<bool> Insecure() => new("--insecure")
+    {
+        Description = "Run without protection on a non-loopback address (no tokens on a gateway, no TLS on a node). " +
+            "Anyone who can reach the port can then run your scripts; a warning is printed at every start.",
+    };
+
     /// <summary>An IP address, or a host name resolved to its first IPv4 address (containers know their own name).</summary>
     public static IPAddress? ParseAddress(ArgumentResult result, string option)
     {
@@ -68,11 +78,24 @@ internal static class Validate
     public static Action<OptionResult> Name(string option) => result =>
     {
         var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-        if (value is not null && (value.Length is 0 or > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (value is not null && !IsName(value))
         {
             result.AddError($"{option} '{value}' must be 1-64 letters, digits, '-', '_' or '.'.");
         }
     };
+
+    public static void NameArgument(ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+        if (value is not null && !IsName(value))
+        {
+            result.AddError($"NAME '{value}' must be 1-64 letters, digits, '-', '_' or '.'.");
+        }
+    }
+
+    private static bool IsName(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     public static Action<OptionResult> Port(string option, bool allowZero = false) => result =>
     {

@@ -21,7 +21,7 @@ internal static class GatewayCommand
         };
         var bind = new Option<IPAddress>("--bind")
         {
-            Description = "Address the gateway listens on. Loopback by default: anything else exposes control of every script of the cluster to the network.",
+            Description = "Address the gateway listens on. Loopback by default; any other exposes every script of the cluster to the network and needs a token file (--tokens) or --insecure.",
             DefaultValueFactory = _ => IPAddress.Loopback,
             CustomParser = result => ClusterCommandOptions.ParseAddress(result, "--bind"),
         };
@@ -33,9 +33,27 @@ internal static class GatewayCommand
         {
             cluster, clusterId, port, bind,
         };
-        command.SetAction((parse, ct) => RunAsync(
-            new GatewayRunOptions(parse.GetValue(cluster)!, parse.GetValue(clusterId)!, parse.GetValue(bind)!, parse.GetValue(port)),
-            ct));
+        var hosting = new GatewayHostingOptions();
+        foreach (var option in hosting.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var address = parse.GetValue(bind)!;
+            GatewaySecurity security;
+            try
+            {
+                security = hosting.Read(parse, address);
+            }
+            catch (ArgumentException ex)
+            {
+                return Task.FromResult(CommandOutput.Fail(ex.Message));
+            }
+
+            return RunAsync(new GatewayRunOptions(parse.GetValue(cluster)!, parse.GetValue(clusterId)!, address, parse.GetValue(port), security), ct);
+        });
         return command;
     }
 
@@ -69,9 +87,7 @@ internal static class GatewayCommand
                 return 130;
             }
 
-            var url = EmbeddedCluster.ListeningUrl(app);
-            Console.WriteLine($"MCP:  {new Uri(url, "/mcp")}");
-            Console.WriteLine($"API:  {new Uri(url, "/api/processes")}");
+            EmbeddedCluster.PrintAccess(EmbeddedCluster.ListeningUrl(app), options.Bind, options.Security);
             Console.WriteLine("Press Ctrl+C to stop the gateway (the nodes and their scripts keep running).");
             await app.WaitForShutdownAsync(CancellationToken.None);
             return 0;

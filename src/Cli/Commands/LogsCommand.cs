@@ -9,7 +9,7 @@ internal static class LogsCommand
 {
     private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(500);
 
-    public static Command Create(Option<Uri> gateway, Option<string?> node)
+    public static Command Create(GatewayAccess gateway, Option<string?> node)
     {
         var name = new Argument<string>("NAME") { Description = "The script whose output to show (see `brummer scripts`)." };
         var lines = new Option<int>("--lines", "-l")
@@ -19,7 +19,7 @@ internal static class LogsCommand
         };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines as the process prints them, until Ctrl+C." };
         var command = new Command("logs", "Shows a script's output (stdout and stderr, colours as printed); -f follows it.") { name, node, lines, follow };
-        command.SetAction((parse, ct) => ClientCommands.Call(parse.GetValue(gateway)!, async http =>
+        command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
             var script = Uri.EscapeDataString(parse.GetValue(name)!);
             var path = parse.GetValue(node) is { Length: > 0 } n ? $"api/logs/{Uri.EscapeDataString(n)}/{script}" : $"api/logs/{script}";
@@ -50,11 +50,11 @@ internal static class LogsCommand
     }
 
     /// <summary><c>brummer errors [--name N] [--node N]</c>: every detected error with its whole block, oldest first.</summary>
-    public static Command CreateErrors(Option<Uri> gateway, Option<string?> node, Option<bool> json)
+    public static Command CreateErrors(GatewayAccess gateway, Option<string?> node, Option<bool> json)
     {
         var name = new Option<string?>("--name") { Description = "Only this script's errors." };
         var command = new Command("errors", "Lists the errors processes printed on every node, each with its whole stack trace and repeat count.") { name, node, json };
-        command.SetAction((parse, ct) => ClientCommands.Call(parse.GetValue(gateway)!, async http =>
+        command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
             using var response = await http.GetAsync(
                 new Uri($"api/errors{ClientCommands.Query(("name", parse.GetValue(name)), ("node", parse.GetValue(node)))}", UriKind.Relative), ct);

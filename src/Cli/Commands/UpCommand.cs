@@ -21,41 +21,51 @@ internal static class UpCommand
         {
             Description = "Gateway port (MCP at /mcp, JSON API at /api).",
             DefaultValueFactory = _ => GatewayExtensions.DefaultPort,
+            Validators = { Validate.Port("--port", allowZero: true) },
         };
         var node = new Option<string>("--node")
         {
             Description = "This node's name in the cluster.",
             DefaultValueFactory = _ => NodeHostOptions.DefaultName,
+            Validators = { Validate.Name("--node") },
         };
-        var bind = new Option<string>("--bind")
+        var bind = new Option<IPAddress>("--bind")
         {
-            Description = "Address the gateway listens on. Loopback by default: anything else exposes control of your scripts to the network.",
-            DefaultValueFactory = _ => "127.0.0.1",
+            Description = "Address the gateway listens on. Loopback by default; any other needs a token file (--tokens) or --insecure.",
+            DefaultValueFactory = _ => IPAddress.Loopback,
+            CustomParser = result => ClusterCommandOptions.ParseAddress(result, "--bind"),
         };
         var stopTimeout = new Option<double>("--stop-timeout")
         {
             Description = "Seconds a stopping script gets after SIGTERM before its process group is killed.",
             DefaultValueFactory = _ => 5,
+            Validators = { Validate.Seconds("--stop-timeout", 0.1, 3600) },
         };
+        var hosting = new GatewayHostingOptions();
 
         var command = new Command("up", "Runs a one-machine Brummer (node + gateway in one process). Ctrl+C stops it and every script it started.")
         {
             dir, port, node, bind, stopTimeout,
         };
+        foreach (var option in hosting.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
-            if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
+            var address = parse.GetValue(bind)!;
+            GatewaySecurity security;
+            try
             {
-                return CommandOutput.Fail($"--bind '{parse.GetValue(bind)}' is not an IP address.");
+                security = hosting.Read(parse, address);
+            }
+            catch (ArgumentException ex)
+            {
+                return CommandOutput.Fail(ex.Message);
             }
 
-            var seconds = parse.GetValue(stopTimeout);
-            if (seconds is <= 0 or > 3600)
-            {
-                return CommandOutput.Fail("--stop-timeout must be between 0 and 3600 seconds.");
-            }
-
-            var options = new UpOptions(parse.GetValue(dir)!.FullName, parse.GetValue(node)!, parse.GetValue(port), address, TimeSpan.FromSeconds(seconds));
+            var options = new UpOptions(parse.GetValue(dir)!.FullName, parse.GetValue(node)!, parse.GetValue(port), address, TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), security);
             return await RunAsync(options, ct);
         });
         return command;
@@ -85,10 +95,8 @@ internal static class UpCommand
                 return CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another brummer up?). Pass --port to use another.");
             }
 
-            var mcp = new Uri(url, "/mcp");
             Console.WriteLine($"Brummer is up: node '{options.Node}' running scripts of {options.Directory}");
-            Console.WriteLine($"MCP:  {mcp}");
-            Console.WriteLine($"API:  {new Uri(url, "/api/processes")}");
+            EmbeddedCluster.PrintAccess(url, options.Bind, options.Security);
             Console.WriteLine("Press Ctrl+C to stop Brummer and every script it started.");
             await app.WaitForShutdownAsync(CancellationToken.None);
             Console.WriteLine("Brummer stopped; no script it started is left running.");

@@ -1,89 +1,72 @@
-using Brummer.Gateway.Contracts;
+using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
+using Brummer.Gateway.Traffic;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Brummer.Gateway.Apis;
 
-/// <summary>The JSON API: the same <see cref="ScriptsService"/> as the MCP tools, for curl and the CLI.</summary>
+/// <summary>The JSON API: the same services as the MCP tools, for curl and the CLI. Refusals are RFC 7807 problem details.</summary>
 public static class ProcessesApi
 {
-    public static IEndpointRouteBuilder MapProcessesApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapProcessesApi(this IEndpointRouteBuilder app, bool readOnly = false)
     {
-        var api = app.MapGroup("/api");
-        api.MapGet("/scripts", (ScriptsService s, string? node) => Handle(() => s.ListScripts(node)));
-        api.MapGet("/processes", (ScriptsService s, string? name, string? node) => Handle(() => s.Status(name, node)));
-        api.MapGet("/nodes", (ScriptsService s) => Handle(s.Nodes));
-        api.MapGet("/logs", (LogsService l, string query, bool? regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken ct) =>
-            HandleAsync(() => l.SearchAsync(query, regex ?? false, name, node, stream, since, limit, ct)));
-        api.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, int? lines, long? after_seq, CancellationToken ct) =>
-            HandleAsync(() => l.TailAsync(name, node, lines, after_seq, ct)));
-        api.MapGet("/logs/{name}", (LogsService l, string name, int? lines, long? after_seq, CancellationToken ct) =>
-            HandleAsync(() => l.TailAsync(name, null, lines, after_seq, ct)));
-        api.MapGet("/errors", (LogsService l, string? name, string? node, int? limit, CancellationToken ct) =>
-            HandleAsync(() => l.ErrorsAsync(name, node, limit, ct)));
-        api.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => HandleAsync(() => l.UrlsAsync(node, ct)));
+        var api = app.MapGroup("/api").AddEndpointFilter(RefusalsAsProblems);
+        var reads = api.MapGroup(string.Empty).RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
+        var cached = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Reads));
+        cached.MapGet("/scripts", (ScriptsService s, string? node) => s.ListScripts(node));
+        cached.MapGet("/processes", (ScriptsService s, string? name, string? node) => s.Status(name, node));
+        cached.MapGet("/nodes", (ScriptsService s) => s.Nodes());
 
+        var logs = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Logs));
+        logs.MapGet("/logs", (LogsService l, string? query, bool? regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken ct) =>
+            l.SearchAsync(query, regex ?? false, name, node, stream, since, limit, ct));
+        logs.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, int? lines, long? after_seq, CancellationToken ct) =>
+            l.TailAsync(name, node, lines, after_seq, ct));
+        logs.MapGet("/logs/{name}", (LogsService l, string name, int? lines, long? after_seq, CancellationToken ct) =>
+            l.TailAsync(name, null, lines, after_seq, ct));
+        logs.MapGet("/errors", (LogsService l, string? name, string? node, int? limit, CancellationToken ct) => l.ErrorsAsync(name, node, limit, ct));
+        logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct));
 
-        api.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, string node, string name, string action, CancellationToken ct) =>
-            Control(s, action, name, node, ct));
-        api.MapPost("/processes/{name}/{action}", (ScriptsService s, string name, string action, CancellationToken ct) =>
-            Control(s, action, name, null, ct));
+        if (!readOnly)
+        {
+            var control = api.MapGroup(string.Empty)
+                .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Operate))
+                .WithMetadata(new LaneAttribute(RequestLane.Control));
+            control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, string node, string name, string action, CancellationToken ct) =>
+                ControlAsync(s, action, name, node, ct));
+            control.MapPost("/processes/{name}/{action}", (ScriptsService s, string name, string action, CancellationToken ct) =>
+                ControlAsync(s, action, name, null, ct));
+        }
 
         app.MapGet("/healthz", (Status.ClusterStatusCache cache) =>
             Results.Json(new { status = "ok", nodes = cache.Current.Nodes.Length }));
         return app;
     }
 
-    private static async Task<IResult> Control(ScriptsService s, string action, string name, string? node, CancellationToken ct)
+    private static async Task<object> ControlAsync(ScriptsService s, string action, string name, string? node, CancellationToken ct) => action switch
+    {
+        "run" => await s.RunAsync(name, node, ct),
+        "stop" => await s.StopAsync(name, node, ct),
+        "restart" => await s.RestartAsync(name, node, ct),
+        _ => throw new GatewayException(GatewayErrorKind.NotFound, $"Unknown action {InputText.Quote(action)}: use run, stop or restart."),
+    };
+
+    /// <summary>Every route's refusals, translated once: a <see cref="GatewayException"/> becomes problem details and one information line.</summary>
+    private static async ValueTask<object?> RefusalsAsProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {
-            return action switch
-            {
-                "run" => Results.Json(await s.RunAsync(name, node, ct)),
-                "stop" => Results.Json(await s.StopAsync(name, node, ct)),
-                "restart" => Results.Json(await s.RestartAsync(name, node, ct)),
-                _ => Results.Json(new ErrorResult($"Unknown action '{action}': use run, stop or restart."), statusCode: StatusCodes.Status404NotFound),
-            };
+            return await next(context);
         }
         catch (GatewayException ex)
         {
-            return Error(ex);
+            var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProcessesApi));
+            logger.LogInformation("{Method} {Path} refused ({Kind}): {Reason}", context.HttpContext.Request.Method, InputText.Quote(context.HttpContext.Request.Path.Value), ex.Kind, ex.Message);
+            return Problems.For(ex);
         }
     }
-
-    private static async Task<IResult> HandleAsync<T>(Func<Task<T>> read)
-    {
-        try
-        {
-            return Results.Json(await read());
-        }
-        catch (GatewayException ex)
-        {
-            return Error(ex);
-        }
-    }
-
-    private static IResult Handle<T>(Func<T> read)
-    {
-        try
-        {
-            return Results.Json(read());
-        }
-        catch (GatewayException ex)
-        {
-            return Error(ex);
-        }
-    }
-
-    private static IResult Error(GatewayException ex) => Results.Json(
-        new ErrorResult(ex.Message),
-        statusCode: ex.Kind switch
-        {
-            GatewayErrorKind.NotFound => StatusCodes.Status404NotFound,
-            GatewayErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
-            _ => StatusCodes.Status400BadRequest,
-        });
 }

@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
-using Brummer.Gateway.Status;
-using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Contracts;
 
@@ -14,10 +12,7 @@ public sealed record ScriptDto(
     [property: JsonPropertyName("node"), Description("The node that runs it.")] string Node,
     [property: JsonPropertyName("name"), Description("The script name, as passed to scripts_run.")] string Name,
     [property: JsonPropertyName("command"), Description("What the script runs, as written in its source.")] string Command,
-    [property: JsonPropertyName("source"), Description("Where it was discovered and with which package manager.")] string Source)
-{
-    public static ScriptDto From(ScriptInfo script) => new(script.Node, script.Name, script.Command, script.Source);
-}
+    [property: JsonPropertyName("source"), Description("Where it was discovered and with which package manager.")] string Source);
 
 [Description("The state of one script's process on one node.")]
 public sealed record ProcessDto(
@@ -32,22 +27,7 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last non-blank line the process printed in its current run, colour codes removed.")] string? LastLine,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason,
     [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
-    [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls)
-{
-    public static ProcessDto From(ProcessInfo p) => new(
-        p.Node,
-        p.Name,
-        p.Status.ToWireName(),
-        p.Pid,
-        p.StartedAt?.UtcDateTime,
-        p.ExitedAt?.UtcDateTime,
-        p.ExitCode,
-        p.Restarts,
-        p.LastLine,
-        p.Reason,
-        p.ErrorCount,
-        p.Urls ?? []);
-}
+    [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls);
 
 public sealed record ScriptsResult(
     [property: JsonPropertyName("scripts")] IReadOnlyList<ScriptDto> Scripts);
@@ -68,16 +48,7 @@ public sealed record StatusResult(
 public sealed record NodeFreshnessDto(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
-    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC); nodes send a heartbeat every 2 s.")] DateTime AsOf)
-{
-    public static NodeFreshnessDto From(NodeView node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        return new(node.Name, node.Status, node.ReceivedAt.UtcDateTime);
-    }
-
-    internal static long AgeOf(NodeView node, DateTimeOffset now) => Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds);
-}
+    [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC); nodes send a heartbeat every 2 s.")] DateTime AsOf);
 
 public sealed record NodeDto(
     [property: JsonPropertyName("name")] string Name,
@@ -85,14 +56,7 @@ public sealed record NodeDto(
     [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
     [property: JsonPropertyName("processes"), Description("Process count per status.")] IReadOnlyDictionary<string, int> Processes,
     [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
-    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs)
-{
-    public static NodeDto From(NodeView node, DateTimeOffset now) =>
-        new(node.Name, node.Address, node.Status, node.Counts, node.ReceivedAt.UtcDateTime, NodeFreshnessDto.AgeOf(node, now));
-}
+    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs);
 
 public sealed record NodesResult(
     [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes);
-
-public sealed record ErrorResult(
-    [property: JsonPropertyName("error")] string Error);

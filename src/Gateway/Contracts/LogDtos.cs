@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
-using Brummer.Grains.Abstractions;
 
 namespace Brummer.Gateway.Contracts;
 
@@ -11,14 +10,7 @@ public sealed record LogLineDto(
     [property: JsonPropertyName("seq"), Description("The line's sequence number in its process's output; pass it as after_seq to logs_tail to follow.")] long Seq,
     [property: JsonPropertyName("time"), Description("ISO-8601 UTC.")] DateTime Time,
     [property: JsonPropertyName("stream"), Description("stdout or stderr.")] string Stream,
-    [property: JsonPropertyName("text"), Description("The line as printed (colour codes kept).")] string Text)
-{
-    public static LogLineDto From(LogEntry line)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        return new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
-    }
-}
+    [property: JsonPropertyName("text"), Description("The line as printed (colour codes kept).")] string Text);
 
 public sealed record LogSearchResult(
     [property: JsonPropertyName("lines"), Description("Matching lines, newest first.")] IReadOnlyList<LogLineDto> Lines,
@@ -38,14 +30,7 @@ public sealed record ErrorDto(
     [property: JsonPropertyName("block"), Description("The whole error: message and stack trace, one entry per line.")] IReadOnlyList<string> Block,
     [property: JsonPropertyName("time"), Description("When it first appeared (ISO-8601 UTC).")] DateTime Time,
     [property: JsonPropertyName("last_time"), Description("When it last appeared.")] DateTime LastTime,
-    [property: JsonPropertyName("count"), Description("How many times this same error appeared.")] int Count)
-{
-    public static ErrorDto From(ErrorReport error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        return new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
-    }
-}
+    [property: JsonPropertyName("count"), Description("How many times this same error appeared.")] int Count);
 
 public sealed record ErrorsResult(
     [property: JsonPropertyName("errors"), Description("Oldest first: the first error of each failing process comes first.")] IReadOnlyList<ErrorDto> Errors,
@@ -56,14 +41,7 @@ public sealed record UrlDto(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("name"), Description("The script.")] string Name,
     [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("time"), Description("When it was first printed (ISO-8601 UTC).")] DateTime Time)
-{
-    public static UrlDto From(UrlReport url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        return new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
-    }
-}
+    [property: JsonPropertyName("time"), Description("When it was first printed (ISO-8601 UTC).")] DateTime Time);
 
 public sealed record UrlsResult(
     [property: JsonPropertyName("urls")] IReadOnlyList<UrlDto> Urls,

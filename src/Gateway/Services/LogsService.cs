@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Status;
@@ -15,24 +14,19 @@ namespace Brummer.Gateway.Services;
 /// </summary>
 public sealed class LogsService(
     IClusterClient client,
-    ClusterStatusCache cache,
-    ScriptsService scripts,
+    ClusterTargets targets,
+    NodeCalls calls,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<LogsService> logger)
 {
     public const int DefaultSearchLimit = 100;
-    public const int MaxLimit = 1_000;
     public const int DefaultTailLines = 100;
     public const int DefaultErrorsLimit = 20;
 
     public async Task<LogSearchResult> SearchAsync(string? query, bool regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(query))
-        {
-            throw new GatewayException(GatewayErrorKind.BadRequest, "'query' is required: the text (or, with regex: true, the .NET regular expression) to look for.");
-        }
-
+        query = Arguments.Query(query);
         if (regex)
         {
             ValidateRegex(query);
@@ -40,68 +34,60 @@ public sealed class LogsService(
 
         if (stream is not (null or "" or "stdout" or "stderr"))
         {
-            throw new GatewayException(GatewayErrorKind.BadRequest, $"'stream' must be stdout or stderr; got '{stream}'.");
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"'stream' must be stdout or stderr; got {InputText.Quote(stream)}.");
         }
 
-        var take = Limit(limit, DefaultSearchLimit);
-        var request = new LogQuery(query, regex, NullIfEmpty(name), NullIfEmpty(stream), SinceParser.Parse(since, time.GetUtcNow()), take);
-        var (pages, unreachable) = await FanOutAsync(Targets(name, node), (grain, _) => grain.SearchAsync(request), cancellationToken);
+        name = Arguments.OptionalName(name, "name");
+        node = Arguments.OptionalName(node, "node");
+        var take = Arguments.Count(limit, "limit", DefaultSearchLimit);
+        var request = new LogQuery(query, regex, name, string.IsNullOrEmpty(stream) ? null : stream, SinceParser.Parse(since, time.GetUtcNow()), take);
+        var (pages, unreachable) = await FanOutAsync(targets.Nodes(name, node), grain => grain.SearchAsync(request), cancellationToken);
         var lines = pages
             .SelectMany(p => p.Lines)
             .OrderByDescending(l => l.Time)
             .ThenByDescending(l => l.Sequence)
             .Take(take)
-            .Select(LogLineDto.From)
+            .Select(l => l.ToDto())
             .ToList();
         return new LogSearchResult(lines, pages.Any(p => p.Truncated), unreachable);
     }
 
     public async Task<LogTailResult> TailAsync(string? name, string? node, int? lines, long? afterSeq, CancellationToken cancellationToken)
     {
-        var (target, script) = scripts.Target(name, node);
-        var page = await Call(client.GetGrain<INodeLogsGrain>(target).TailAsync(script, Limit(lines, DefaultTailLines), afterSeq), cancellationToken);
-        return new LogTailResult([.. page.Lines.Select(LogLineDto.From)], page.LastSequence);
+        var target = targets.Process(Arguments.RequiredName(name, "name", "the script whose output to show"), Arguments.OptionalName(node, "node"));
+        var count = Arguments.Count(lines, "lines", DefaultTailLines);
+        var after = Arguments.Sequence(afterSeq, "after_seq");
+        var page = await calls.CallAsync(
+            target.Node.Name,
+            client.GetGrain<INodeLogsGrain>(target.Node.Name).TailAsync(target.Script, count, after),
+            options.Value.CallTimeout,
+            cancellationToken);
+        return new LogTailResult([.. page.Lines.Select(l => l.ToDto())], page.LastSequence);
     }
 
     public async Task<ErrorsResult> ErrorsAsync(string? name, string? node, int? limit, CancellationToken cancellationToken)
     {
-        var take = Limit(limit, DefaultErrorsLimit);
-        var (found, unreachable) = await FanOutAsync(Targets(name, node), (grain, _) => grain.ErrorsAsync(NullIfEmpty(name), take), cancellationToken);
-        var errors = found.SelectMany(e => e).OrderBy(e => e.FirstSeen).Take(take).Select(ErrorDto.From).ToList();
+        name = Arguments.OptionalName(name, "name");
+        var take = Arguments.Count(limit, "limit", DefaultErrorsLimit);
+        var (found, unreachable) = await FanOutAsync(targets.Nodes(name, Arguments.OptionalName(node, "node")), grain => grain.ErrorsAsync(name, take), cancellationToken);
+        var errors = found.SelectMany(e => e).OrderBy(e => e.FirstSeen).Take(take).Select(e => e.ToDto()).ToList();
         return new ErrorsResult(errors, unreachable);
     }
 
     public async Task<UrlsResult> UrlsAsync(string? node, CancellationToken cancellationToken)
     {
-        var (found, unreachable) = await FanOutAsync(Targets(null, node), (grain, _) => grain.UrlsAsync(), cancellationToken);
+        var (found, unreachable) = await FanOutAsync(targets.Nodes(null, Arguments.OptionalName(node, "node")), grain => grain.UrlsAsync(), cancellationToken);
         return new UrlsResult(
-            [.. found.SelectMany(u => u).OrderBy(u => u.Node, StringComparer.Ordinal).ThenBy(u => u.FirstSeen).Select(UrlDto.From)],
+            [.. found.SelectMany(u => u).OrderBy(u => u.Node, StringComparer.Ordinal).ThenBy(u => u.FirstSeen).Select(u => u.ToDto())],
             unreachable);
     }
 
-    /// <summary>The nodes to ask: one named node, or every node (that has the script, when one is named).</summary>
-    private List<NodeView> Targets(string? name, string? node)
-    {
-        var view = cache.Current;
-        IEnumerable<NodeView> nodes = string.IsNullOrEmpty(node) ? view.Nodes : [ScriptsService.RequireNode(view, node)];
-        if (!string.IsNullOrEmpty(name))
-        {
-            nodes = nodes.Where(n => n.HasScript(name)).ToList();
-            if (!nodes.Any())
-            {
-                throw ScriptsService.UnknownScript(view, name, NullIfEmpty(node));
-            }
-        }
-
-        return [.. nodes];
-    }
-
     private async Task<(List<T> Answers, List<string> Unreachable)> FanOutAsync<T>(
-        List<NodeView> nodes, Func<INodeLogsGrain, string, Task<T>> ask, CancellationToken cancellationToken)
+        IReadOnlyList<NodeView> nodes, Func<INodeLogsGrain, Task<T>> ask, CancellationToken cancellationToken)
     {
         var unreachable = nodes.Where(n => n.IsLost).Select(n => n.Name).ToList();
         var live = nodes.Where(n => !n.IsLost).ToList();
-        var calls = live.Select(n => ask(client.GetGrain<INodeLogsGrain>(n.Name), n.Name).WaitAsync(options.Value.CallTimeout, time, cancellationToken)).ToList();
+        var calls = live.Select(n => ask(client.GetGrain<INodeLogsGrain>(n.Name)).WaitAsync(options.Value.CallTimeout, time, cancellationToken)).ToList();
         var answers = new List<T>(calls.Count);
         for (var i = 0; i < calls.Count; i++)
         {
@@ -111,7 +97,7 @@ public sealed class LogsService(
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {
-                logger.LogWarning(ex, "Node {Node} did not answer a logs request", live[i].Name);
+                logger.LogInformation("Node {Node} did not answer a logs request: {Reason}", live[i].Name, ex.Message);
                 unreachable.Add(live[i].Name);
             }
         }
@@ -120,41 +106,16 @@ public sealed class LogsService(
         return (answers, unreachable);
     }
 
-    private static async Task<T> Call<T>(Task<T> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call.WaitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is ArgumentException)
-        {
-            throw new GatewayException(GatewayErrorKind.BadRequest, ex.Message, ex);
-        }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
-        {
-            throw new GatewayException(GatewayErrorKind.Unavailable, $"The node could not be reached: {ex.Message}", ex);
-        }
-    }
-
     private static void ValidateRegex(string pattern)
     {
         try
         {
             _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
         }
-        catch (ArgumentException ex)
+        catch (RegexParseException ex)
         {
-            throw new GatewayException(GatewayErrorKind.BadRequest, $"'query' is not a valid regular expression: {ex.Message}", ex);
+            // Its message repeats the whole pattern: say what and where instead.
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"'query' is not a valid regular expression: {ex.Error} at offset {ex.Offset}.", ex);
         }
     }
-
-    private static int Limit(int? requested, int fallback) => requested switch
-    {
-        null => fallback,
-        < 1 => throw new GatewayException(GatewayErrorKind.BadRequest, "'limit'/'lines' must be at least 1."),
-        > MaxLimit => MaxLimit,
-        { } value => value,
-    };
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

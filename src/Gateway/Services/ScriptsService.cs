@@ -9,13 +9,22 @@ namespace Brummer.Gateway.Services;
 /// The one service layer behind both MCP tools and the JSON API. Reads answer from the <see cref="ClusterStatusCache"/>
 /// (no grain call); control calls validate against it, then call the process grain pinned to the node.
 /// </summary>
-public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cache, IOptions<GatewayOptions> options, TimeProvider time)
+public sealed class ScriptsService(
+    IClusterClient client,
+    ClusterStatusCache cache,
+    ClusterTargets targets,
+    NodeCalls calls,
+    IOptions<GatewayOptions> options,
+    TimeProvider time)
 {
+    private const string NameIsRequired = "the script to act on (see scripts_list)";
+
     public ScriptsResult ListScripts(string? node)
     {
+        node = Arguments.OptionalName(node, "node");
         var view = cache.Current;
-        IEnumerable<NodeView> nodes = string.IsNullOrEmpty(node) ? view.Nodes : [RequireNode(view, node)];
-        return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(ScriptDto.From)]);
+        IEnumerable<NodeView> nodes = node is null ? view.Nodes : [ClusterTargets.RequireNode(view, node)];
+        return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(s => s.ToDto())]);
     }
 
     public StatusResult Status(string? name, string? node) => Status(cache.Current, name, node);
@@ -24,146 +33,65 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
     public static StatusResult Status(ClusterView view, string? name, string? node)
     {
         ArgumentNullException.ThrowIfNull(view);
+        name = Arguments.OptionalName(name, "name");
+        node = Arguments.OptionalName(node, "node");
         IEnumerable<ProcessInfo> processes = view.Processes;
-        if (!string.IsNullOrEmpty(node))
+        if (node is not null)
         {
-            processes = RequireNode(view, node).Processes;
+            processes = ClusterTargets.RequireNode(view, node).Processes;
         }
 
-        if (!string.IsNullOrEmpty(name))
+        if (name is not null)
         {
-            if (!view.Nodes.Any(n => n.HasScript(name)))
-            {
-                throw UnknownScript(view, name, node);
-            }
-
+            ClusterTargets.RequireScript(view, name, node: null);
             processes = processes.Where(p => string.Equals(p.Name, name, StringComparison.Ordinal));
         }
 
         return new StatusResult(
             view.AsOf.UtcDateTime,
-            [.. view.Nodes.Select(NodeFreshnessDto.From)],
-            [.. processes.Select(ProcessDto.From)]);
+            [.. view.Nodes.Select(n => n.ToFreshnessDto())],
+            [.. processes.Select(p => p.ToDto())]);
     }
 
     public NodesResult Nodes()
     {
         var view = cache.Current;
         var now = time.GetUtcNow();
-        return new NodesResult([.. view.Nodes.Select(n => NodeDto.From(n, now))]);
+        return new NodesResult([.. view.Nodes.Select(n => n.ToDto(now))]);
     }
 
     public async Task<RunScriptResult> RunAsync(string? name, string? node, CancellationToken cancellationToken)
     {
-        var grain = Resolve(name, node);
-        var result = await Call(grain.RunAsync(), cancellationToken);
+        var target = Resolve(name, node);
+        var result = await calls.CallAsync(target.Node.Name, Grain(target).RunAsync(), options.Value.ControlTimeout, cancellationToken);
         cache.Apply(result.Process);
-        return new RunScriptResult(ProcessDto.From(result.Process), result.AlreadyRunning);
+        return new RunScriptResult(result.Process.ToDto(), result.AlreadyRunning);
     }
 
     public async Task<ProcessResult> StopAsync(string? name, string? node, CancellationToken cancellationToken)
     {
-        var (target, script) = Target(name, node);
-        if (cache.Current.Find(target)?.Processes.FirstOrDefault(p => p.Name == script) is null)
+        var target = Resolve(name, node);
+        if (target.Node.Processes.FirstOrDefault(p => p.Name == target.Script) is null)
         {
-            throw new GatewayException(GatewayErrorKind.BadRequest, $"'{script}' on node '{target}' has never run; nothing to stop.");
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"{InputText.Quote(target.Script)} on node '{target.Node.Name}' has never run; nothing to stop.");
         }
 
-        var grain = client.GetGrain<IProcessGrain>(new ProcessKey(target, script).ToString());
-        var process = await Call(grain.StopAsync(), cancellationToken);
+        var process = await calls.CallAsync(target.Node.Name, Grain(target).StopAsync(), options.Value.ControlTimeout, cancellationToken);
         cache.Apply(process);
-        return new ProcessResult(ProcessDto.From(process));
+        return new ProcessResult(process.ToDto());
     }
 
     public async Task<ProcessResult> RestartAsync(string? name, string? node, CancellationToken cancellationToken)
     {
-        var grain = Resolve(name, node);
-        var process = await Call(grain.RestartAsync(), cancellationToken);
+        var target = Resolve(name, node);
+        var process = await calls.CallAsync(target.Node.Name, Grain(target).RestartAsync(), options.Value.ControlTimeout, cancellationToken);
         cache.Apply(process);
-        return new ProcessResult(ProcessDto.From(process));
+        return new ProcessResult(process.ToDto());
     }
 
-    private IProcessGrain Resolve(string? name, string? node)
-    {
-        var (target, script) = Target(name, node);
-        return client.GetGrain<IProcessGrain>(new ProcessKey(target, script).ToString());
-    }
+    private ProcessTarget Resolve(string? name, string? node) =>
+        targets.Process(Arguments.RequiredName(name, "name", NameIsRequired), Arguments.OptionalName(node, "node"));
 
-    /// <summary>Validates a (script, node) pair against the cluster view; only discovered scripts are runnable.</summary>
-    internal (string Node, string Script) Target(string? name, string? node)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            throw new GatewayException(GatewayErrorKind.BadRequest, "'name' is required: the script to act on (see scripts_list).");
-        }
-
-        var view = cache.Current;
-        var target = RequireNode(view, string.IsNullOrWhiteSpace(node) ? DefaultNode(view) : node);
-        if (!target.HasScript(name))
-        {
-            throw UnknownScript(view, name, target.Name);
-        }
-
-        if (target.IsLost)
-        {
-            var up = view.Nodes.Where(n => !n.IsLost).Select(n => n.Name);
-            throw new GatewayException(
-                GatewayErrorKind.Unavailable,
-                $"Node '{target.Name}' is lost (the cluster declared it dead); its scripts cannot be controlled until it rejoins. Nodes up: {string.Join(", ", up)}.");
-        }
-
-        return (target.Name, name);
-    }
-
-    private string DefaultNode(ClusterView view)
-    {
-        if (options.Value.DefaultNode is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        return view.Nodes.Length switch
-        {
-            1 => view.Nodes[0].Name,
-            0 => throw NoNodes(),
-            _ => throw new GatewayException(GatewayErrorKind.BadRequest, $"'node' is required when several nodes are up. Nodes: {NodeNames(view)}."),
-        };
-    }
-
-    internal static NodeView RequireNode(ClusterView view, string node) =>
-        view.Find(node) ?? throw (view.Nodes.IsEmpty
-            ? NoNodes()
-            : new GatewayException(GatewayErrorKind.NotFound, $"Unknown node '{node}'. Nodes: {NodeNames(view)}."));
-
-    internal static GatewayException UnknownScript(ClusterView view, string name, string? node)
-    {
-        var scripts = view.Nodes
-            .Where(n => node is null || n.Name == node)
-            .SelectMany(n => n.ScriptList.Select(s => s.Name))
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal);
-        var where = node is null ? string.Empty : $" on node '{node}'";
-        return new GatewayException(GatewayErrorKind.NotFound, $"Unknown script '{name}'{where}. Scripts: {string.Join(", ", scripts)}.");
-    }
-
-    private static GatewayException NoNodes() =>
-        new(GatewayErrorKind.Unavailable, "No node has reported to this gateway yet; is a node running and joined to the cluster?");
-
-    private static string NodeNames(ClusterView view) => string.Join(", ", view.Nodes.Select(n => n.Name));
-
-    private static async Task<T> Call<T>(Task<T> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call.WaitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            throw new GatewayException(GatewayErrorKind.BadRequest, ex.Message, ex);
-        }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
-        {
-            throw new GatewayException(GatewayErrorKind.Unavailable, $"The node could not be reached: {ex.Message}", ex);
-        }
-    }
+    private IProcessGrain Grain(ProcessTarget target) =>
+        client.GetGrain<IProcessGrain>(new ProcessKey(target.Node.Name, target.Script).ToString());
 }

@@ -17,15 +17,18 @@ public static partial class SinceParser
         if (Duration().Match(text) is { Success: true } match)
         {
             var amount = long.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
-            var span = match.Groups["unit"].Value switch
+            var unit = match.Groups["unit"].Value switch
             {
-                "ms" => TimeSpan.FromMilliseconds(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => TimeSpan.TicksPerDay,
             };
-            return now - span;
+
+            // 999999999d reaches back past year 1: that is "everything", not an error.
+            var back = (now.UtcTicks - DateTimeOffset.MinValue.UtcTicks) / unit;
+            return amount >= back ? DateTimeOffset.MinValue : now - TimeSpan.FromTicks(amount * unit);
         }
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
@@ -35,7 +38,7 @@ public static partial class SinceParser
 
         throw new GatewayException(
             GatewayErrorKind.BadRequest,
-            $"'since' must be an ISO-8601 time (2026-11-28T09:30:00Z) or a duration back from now (90s, 10m, 2h, 1d); got '{since}'.");
+            $"'since' must be an ISO-8601 time (2026-11-28T09:30:00Z) or a duration back from now (90s, 10m, 2h, 1d); got {InputText.Quote(since)}.");
     }
 
     [GeneratedRegex(@"^(?<n>\d{1,9})(?<unit>ms|s|m|h|d)$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]

@@ -19,9 +19,9 @@ public sealed class LogTools(LogsService logs)
         [Description("Only this node.")] string? node = null,
         [Description("Only stdout or stderr.")] string? stream = null,
         [Description("Only lines since then: ISO-8601 (2026-11-28T09:30:00Z) or a duration back from now (90s, 10m, 2h, 1d).")] string? since = null,
-        [Description("Most lines to return (default 100, max 1000).")] int? limit = null,
+        [Description("Most lines to return (default 100, 1 to 1000).")] int? limit = null,
         CancellationToken cancellationToken = default) =>
-        ScriptTools.InvokeAsync(() => logs.SearchAsync(query, regex, name, node, stream, since, limit, cancellationToken));
+        logs.SearchAsync(query, regex, name, node, stream, since, limit, cancellationToken);
 
     [McpServerTool(Name = "logs_tail", ReadOnly = true, UseStructuredContent = true)]
     [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
@@ -29,24 +29,24 @@ public sealed class LogTools(LogsService logs)
     public Task<LogTailResult> Tail(
         [Description("The script name.")] string name,
         [Description("Node (machine) name. Omit to use the default node.")] string? node = null,
-        [Description("How many of the last lines (default 100, max 1000).")] int? lines = null,
+        [Description("How many of the last lines (default 100, 1 to 1000).")] int? lines = null,
         [Description("Only lines after this sequence number (the last_seq of a previous answer).")] long? after_seq = null,
         CancellationToken cancellationToken = default) =>
-        ScriptTools.InvokeAsync(() => logs.TailAsync(name, node, lines, after_seq, cancellationToken));
+        logs.TailAsync(name, node, lines, after_seq, cancellationToken);
 
     [McpServerTool(Name = "errors_list", ReadOnly = true, UseStructuredContent = true)]
     [Description("Errors processes printed, across every node: each with its whole block (message and stack trace), the script and node, when it first and last appeared, and how many times the same error recurred. Oldest first, so the first error of each failing process comes first. Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")]
     public Task<ErrorsResult> Errors(
         [Description("Only this script's errors.")] string? name = null,
         [Description("Only this node.")] string? node = null,
-        [Description("Most errors to return (default 20, max 1000).")] int? limit = null,
+        [Description("Most errors to return (default 20, 1 to 1000).")] int? limit = null,
         CancellationToken cancellationToken = default) =>
-        ScriptTools.InvokeAsync(() => logs.ErrorsAsync(name, node, limit, cancellationToken));
+        logs.ErrorsAsync(name, node, limit, cancellationToken);
 
     [McpServerTool(Name = "urls_list", ReadOnly = true, UseStructuredContent = true)]
     [Description("URLs processes printed (dev servers announcing where they listen), once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")]
     public Task<UrlsResult> Urls(
         [Description("Only this node.")] string? node = null,
         CancellationToken cancellationToken = default) =>
-        ScriptTools.InvokeAsync(() => logs.UrlsAsync(node, cancellationToken));
+        logs.UrlsAsync(node, cancellationToken);
 }

@@ -10,5 +10,5 @@ public sealed class NodeTools(ScriptsService scripts)
 {
     [McpServerTool(Name = "nodes_list", ReadOnly = true, UseStructuredContent = true)]
     [Description("Lists the nodes (machines) of the cluster with their address, status (up or lost) and how many processes are in each status. Use node names from here in the other tools.")]
-    public NodesResult List() => ScriptTools.Invoke(scripts.Nodes);
+    public NodesResult List() => scripts.Nodes();
 }

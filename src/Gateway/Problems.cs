@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Brummer.Gateway;
+
+/// <summary>Every refusal the gateway writes itself over HTTP: RFC 7807 problem details with a one-line detail.</summary>
+public static class Problems
+{
+    public static IResult For(GatewayException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return Result(StatusOf(ex.Kind), ex.Message);
+    }
+
+    public static int StatusOf(GatewayErrorKind kind) => kind switch
+    {
+        GatewayErrorKind.NotFound => StatusCodes.Status404NotFound,
+        GatewayErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        GatewayErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static IResult Result(int status, string detail) =>
+        Results.Problem(detail: detail, statusCode: status, title: ReasonPhrases(status));
+
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);
+    }
+
+    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+}

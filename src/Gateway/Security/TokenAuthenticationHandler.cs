@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Brummer.Gateway.Security;
+
+/// <summary>
+/// Bearer tokens from the <see cref="TokenStore"/>: <c>Authorization: Bearer brm_…</c> names the caller and its role.
+/// With authentication off (no token file, loopback only) every caller is the local user with every role, so one
+/// authorization path serves both cases.
+/// </summary>
+internal sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TokenStore tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "BrummerToken";
+
+    private const string Realm = "brummer";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!tokens.Enabled)
+        {
+            return Task.FromResult(Success("local", GatewayRole.Admin));
+        }
+
+        var header = Request.Headers.Authorization.ToString();
+        if (header.Length == 0)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        const string bearer = "Bearer ";
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || tokens.Verify(header.AsSpan(bearer.Length).Trim()) is not { } token)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The token is not valid (unknown, revoked or mistyped)."));
+        }
+
+        return Task.FromResult(Success(token.Name, token.Role));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        var invalid = result.Failure is not null;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = invalid
+            ? $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"unknown or revoked token\""
+            : $"Bearer realm=\"{Realm}\"";
+        var detail = invalid
+            ? "The token is not valid (unknown, revoked or mistyped). Ask the cluster's admin for one: brummer token create NAME --role read|operate|admin"
+            : "This gateway requires a token: send 'Authorization: Bearer TOKEN' (CLI: --token or BRUMMER_TOKEN). An admin makes one with: brummer token create NAME --role read|operate|admin";
+        Logger.LogInformation("{Method} {Path} refused: {Reason}", Request.Method, Request.Path.Value, invalid ? "invalid token" : "no token");
+        await Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+
+    private static AuthenticateResult Success(string name, GatewayRole role)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), new Claim(GatewayRoles.ClaimType, role.ToWireName())],
+            SchemeName,
+            ClaimTypes.Name,
+            GatewayRoles.ClaimType);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}

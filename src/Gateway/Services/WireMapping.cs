@@ -1,0 +1,40 @@
+using Brummer.Gateway.Contracts;
+using Brummer.Gateway.Status;
+using Brummer.Grains.Abstractions;
+
+namespace Brummer.Gateway.Services;
+
+/// <summary>
+/// From the cluster's model (grain contracts, the cache's views) to the wire contract (Contracts/): the one place
+/// that knows both, so the DTOs depend on neither and either side can change without touching the other.
+/// </summary>
+internal static class WireMapping
+{
+    public static ScriptDto ToDto(this ScriptInfo script) => new(script.Node, script.Name, script.Command, script.Source);
+
+    public static ProcessDto ToDto(this ProcessInfo p) => new(
+        p.Node,
+        p.Name,
+        p.Status.ToWireName(),
+        p.Pid,
+        p.StartedAt?.UtcDateTime,
+        p.ExitedAt?.UtcDateTime,
+        p.ExitCode,
+        p.Restarts,
+        p.LastLine,
+        p.Reason,
+        p.ErrorCount,
+        p.Urls ?? []);
+
+    public static NodeFreshnessDto ToFreshnessDto(this NodeView node) => new(node.Name, node.Status, node.ReceivedAt.UtcDateTime);
+
+    public static NodeDto ToDto(this NodeView node, DateTimeOffset now) =>
+        new(node.Name, node.Address, node.Status, node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds));
+
+    public static LogLineDto ToDto(this LogEntry line) => new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
+
+    public static ErrorDto ToDto(this ErrorReport error) =>
+        new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
+
+    public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
+}

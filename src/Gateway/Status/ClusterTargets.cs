@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+
+namespace Brummer.Gateway.Status;
+
+/// <summary>A script on a node, validated against the cluster view: the node exists, is not lost, and has the script.</summary>
+public readonly record struct ProcessTarget(NodeView Node, string Script);
+
+/// <summary>
+/// Resolves what a request names — a script, a node, both or neither — against the current <see cref="ClusterView"/>,
+/// with one message per mistake naming what does exist. Only discovered scripts are ever a target.
+/// </summary>
+public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOptions> options)
+{
+    /// <summary>The script to control: on <paramref name="node"/>, or on the default node when none is named.</summary>
+    public ProcessTarget Process(string name, string? node)
+    {
+        var view = cache.Current;
+        var target = RequireNode(view, node ?? DefaultNode(view));
+        if (!target.HasScript(name))
+        {
+            throw UnknownScript(view, name, target.Name);
+        }
+
+        if (target.IsLost)
+        {
+            var up = view.Nodes.Where(n => !n.IsLost).Select(n => n.Name);
+            throw new GatewayException(
+                GatewayErrorKind.Unavailable,
+                $"Node '{target.Name}' is lost (the cluster declared it dead); its scripts cannot be controlled until it rejoins. Nodes up: {string.Join(", ", up)}.");
+        }
+
+        return new ProcessTarget(target, name);
+    }
+
+    /// <summary>The nodes a cluster-wide question goes to: one named node, or every node (that has the script, when one is named).</summary>
+    public IReadOnlyList<NodeView> Nodes(string? name, string? node)
+    {
+        var view = cache.Current;
+        IEnumerable<NodeView> nodes = node is null ? view.Nodes : [RequireNode(view, node)];
+        if (name is not null)
+        {
+            var having = nodes.Where(n => n.HasScript(name)).ToList();
+            return having.Count > 0 ? having : throw UnknownScript(view, name, node);
+        }
+
+        return [.. nodes];
+    }
+
+    public static NodeView RequireNode(ClusterView view, string node)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return view.Find(node) ?? throw (view.Nodes.IsEmpty
+            ? NoNodes()
+            : new GatewayException(GatewayErrorKind.NotFound, $"Unknown node {InputText.Quote(node)}. Nodes: {NodeNames(view)}."));
+    }
+
+    /// <summary>Fails unless some node (or <paramref name="node"/>) has the script.</summary>
+    public static void RequireScript(ClusterView view, string name, string? node)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (!view.Nodes.Any(n => (node is null || n.Name == node) && n.HasScript(name)))
+        {
+            throw UnknownScript(view, name, node);
+        }
+    }
+
+    private string DefaultNode(ClusterView view)
+    {
+        if (options.Value.DefaultNode is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        return view.Nodes.Length switch
+        {
+            1 => view.Nodes[0].Name,
+            0 => throw NoNodes(),
+            _ => throw new GatewayException(GatewayErrorKind.BadRequest, $"'node' is required when several nodes are up. Nodes: {NodeNames(view)}."),
+        };
+    }
+
+    private static GatewayException UnknownScript(ClusterView view, string name, string? node)
+    {
+        var scripts = view.Nodes
+            .Where(n => node is null || n.Name == node)
+            .SelectMany(n => n.ScriptList.Select(s => s.Name))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        var where = node is null ? string.Empty : $" on node '{node}'";
+        return new GatewayException(GatewayErrorKind.NotFound, $"Unknown script {InputText.Quote(name)}{where}. Scripts: {string.Join(", ", scripts)}.");
+    }
+
+    private static GatewayException NoNodes() =>
+        new(GatewayErrorKind.Unavailable, "No node has reported to this gateway yet; is a node running and joined to the cluster?");
+
+    private static string NodeNames(ClusterView view) => string.Join(", ", view.Nodes.Select(n => n.Name));
+}
