@@ -12,8 +12,13 @@ public static class McpCalls
     /// when the probe fails (a server still warming up on a loaded machine), sometimes falls back with a stale
     /// MCP-Protocol-Version header that the server rightly rejects: an SDK fault, not ours, that made CI flaky once.
     /// </summary>
-    public static Task<McpClient> ConnectAsync(Uri mcp) => McpClient.CreateAsync(
-        new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcp, TransportMode = HttpTransportMode.StreamableHttp }),
+    public static Task<McpClient> ConnectAsync(Uri mcp, string? token = null) => McpClient.CreateAsync(
+        new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = mcp,
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = token is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+        }),
         new McpClientOptions { ProtocolVersion = "2025-11-25" },
         cancellationToken: TestContext.Current.CancellationToken);
 

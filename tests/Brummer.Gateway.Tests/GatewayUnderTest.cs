@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Brummer.Cli;
+using Brummer.Gateway.Security;
+using Brummer.Tests;
+using Microsoft.AspNetCore.Builder;
+
+namespace Brummer.Gateway.Tests;
+
+/// <summary>
+/// A real <c>brummer up</c> (Kestrel on a free loopback port) over a small stack, set up the way a test of access
+/// control needs it: with or without a token file (tokens for each role), with allowed web origins. Requests go out
+/// raw, with whatever headers an attacker's page or a misbehaving client would send.
+/// </summary>
+public sealed class GatewayUnderTest : IAsyncDisposable
+{
+    public const string Node = "node-s";
+
+    private readonly WebApplication _app;
+
+    private GatewayUnderTest(WebApplication app, StackDirectory stack, string? tokenFile, Uri baseUrl, IReadOnlyDictionary<GatewayRole, string> tokens)
+    {
+        _app = app;
+        Stack = stack;
+        TokenFile = tokenFile;
+        BaseUrl = baseUrl;
+        Tokens = tokens;
+        Http = new HttpClient { BaseAddress = baseUrl };
+    }
+
+    public StackDirectory Stack { get; }
+
+    public string? TokenFile { get; }
+
+    public Uri BaseUrl { get; }
+
+    /// <summary>One token per role ("read", "operate", "admin" are also the token names).</summary>
+    public IReadOnlyDictionary<GatewayRole, string> Tokens { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0).</summary>
+    public static async Task<GatewayUnderTest> StartAsync(bool withTokens, params string[] allowedOrigins)
+    {
+        var stack = new StackDirectory(new Dictionary<string, string>
+        {
+            ["victim"] = Dummy.Command("say:victim started", "sleep"),
+            ["quick"] = Dummy.Command("say:quick done", "exit:0"),
+        });
+        string? tokenFile = null;
+        var tokens = new Dictionary<GatewayRole, string>();
+        if (withTokens)
+        {
+            tokenFile = stack.File("tokens.json");
+            foreach (var role in Enum.GetValues<GatewayRole>())
+            {
+                tokens[role] = Security.TokenFile.Create(tokenFile, role.ToWireName(), role, TimeProvider.System);
+            }
+        }
+
+        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins, ReadOnly: false, Insecure: false, TimeSpan.FromSeconds(10));
+        var app = EmbeddedCluster.Build(new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security));
+        var url = await EmbeddedCluster.StartAsync(app, TestContext.Current.CancellationToken);
+        return new GatewayUnderTest(app, stack, tokenFile, url, tokens);
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string? token = null, string? origin = null, string? host = null, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(BaseUrl, path)) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        return request;
+    }
+
+    /// <summary>A raw MCP POST of one JSON-RPC message, as any HTTP client can send it.</summary>
+    public HttpRequestMessage McpPost(string json, string? token = null, string? origin = null, string? host = null, string contentType = "application/json")
+    {
+        var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        var request = Request(HttpMethod.Post, "/mcp", token, origin, host, content);
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        return request;
+    }
+
+    public static string ToolCall(string tool, object arguments) => JsonSerializer.Serialize(new
+    {
+        jsonrpc = "2.0",
+        id = 1,
+        method = "tools/call",
+        @params = new { name = tool, arguments },
+    });
+
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            return await Http.SendAsync(request, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>The victim's status on the node as the gateway reports it (null: it has never run).</summary>
+    public async Task<string?> VictimStatusAsync()
+    {
+        using var response = await SendAsync(Request(HttpMethod.Get, "/api/processes?name=victim", Tokens.GetValueOrDefault(GatewayRole.Read)));
+        response.EnsureSuccessStatusCode();
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        return body.GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("status").GetString()).SingleOrDefault();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Stack.Dispose();
+    }
+}
