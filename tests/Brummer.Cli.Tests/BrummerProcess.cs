@@ -33,9 +33,21 @@ internal sealed class BrummerProcess : IAsyncDisposable
 
     public static BrummerProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
+    /// <summary>
+    /// An empty config directory for every brummer the tests start, so a token file in the developer's own
+    /// ~/.config/brummer never turns authentication on in a test that did not ask for it.
+    /// </summary>
+    private static readonly string IsolatedConfig = Directory.CreateTempSubdirectory("brummer-test-config-").FullName;
+
     public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["XDG_CONFIG_HOME"] = IsolatedConfig;
+        foreach (var inherited in new[] { "BRUMMER_TOKENS", "BRUMMER_TOKEN", "BRUMMER_GATEWAY" })
+        {
+            start.Environment.Remove(inherited);
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -59,9 +71,12 @@ internal sealed class BrummerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a client verb to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs a client verb with extra environment variables to completion and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        await using var brummer = Start(args);
+        await using var brummer = Start(environment, args);
         await brummer._process.WaitForExitAsync(TestContext.Current.CancellationToken);
         brummer._process.WaitForExit(); // drains the redirected streams
         return (brummer._process.ExitCode, brummer.Output.Trim());

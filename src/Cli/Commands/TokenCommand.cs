@@ -14,6 +14,7 @@ internal static class TokenCommand
             "Manages the API tokens gateways accept (stored as SHA-256 hashes in a token file). A gateway reads the file at " +
             "start and again whenever it changes, so a revoke takes effect within a second. Roles: read (list, status, " +
             "logs, errors, urls), operate (also run, stop, restart), admin (everything).");
+        command.Options.Add(file);
         command.Subcommands.Add(CreateVerb(file));
         command.Subcommands.Add(ListVerb(file));
         command.Subcommands.Add(RevokeVerb(file));
