@@ -137,6 +137,22 @@ public sealed class LogBufferTests
         Assert.Equal(500, slice.ContinueAfter);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MaxValue - 1)]
+    [InlineData(4)]
+    public void After_PastTheEnd_ReturnsNoLines(long after)
+    {
+        var buffer = Filled(3);
+
+        var slice = buffer.After(after, 1000);
+
+        Assert.Empty(slice.Lines);
+        Assert.False(slice.HasMore);
+        Assert.Equal(0, slice.Missed);
+        Assert.Equal(after, slice.ContinueAfter);
+    }
+
     [Fact]
     public void Search_NewestFirst_UpToTheLimit()
     {

@@ -190,12 +190,13 @@ public sealed class LogBuffer
     {
         var next = Volatile.Read(ref _next);
         var after = Math.Max(sequence, 0);
-        var from = Math.Max(after + 1, Volatile.Read(ref _first));
+        // Past the end (up to long.MaxValue) means nothing yet; after + 1 must not wrap round to "everything".
+        var from = after >= next ? next : Math.Max(after + 1, Volatile.Read(ref _first));
         var to = limit > 0 && from < next ? Math.Min(next, from + limit) : from;
         var lines = ReadRange(from, to);
         var continueAfter = lines.Length > 0 ? lines[^1].Sequence : Math.Max(after, to - 1);
-        var missed = Math.Max(0, (lines.Length > 0 ? lines[0].Sequence : continueAfter + 1) - (after + 1));
-        return new LogSlice(lines, continueAfter, missed, continueAfter + 1 < next, next - 1);
+        var missed = lines.Length > 0 ? Math.Max(0, lines[0].Sequence - after - 1) : Math.Max(0, to - 1 - after);
+        return new LogSlice(lines, continueAfter, missed, continueAfter < next - 1, next - 1);
     }
 
     /// <summary>
