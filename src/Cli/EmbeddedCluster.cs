@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Brummer.Cli;
 
@@ -21,7 +22,8 @@ public sealed record UpOptions(string Directory, string Node, int Port, IPAddres
 public static class EmbeddedCluster
 {
     /// <summary>Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad package.json.</summary>
-    public static WebApplication Build(UpOptions options, string[]? args = null)
+    /// <param name="configure">A last word on the host before it is built (tests add a log capture).</param>
+    public static WebApplication Build(UpOptions options, string[]? args = null, Action<IHostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
@@ -38,6 +40,7 @@ public static class EmbeddedCluster
             g.DefaultNode = options.Node;
             options.Security.Apply(g, options.Bind);
         });
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapBrummerGateway();
         return app;

@@ -18,9 +18,9 @@ namespace Brummer.Cluster.Tests;
 public sealed class GatewayView : IAsyncDisposable
 {
     private readonly IHost _host;
-    private readonly LogLines _log;
+    private readonly CapturedLogs _log;
 
-    private GatewayView(IHost host, LogLines log)
+    private GatewayView(IHost host, CapturedLogs log)
     {
         _host = host;
         _log = log;
@@ -43,7 +43,7 @@ public sealed class GatewayView : IAsyncDisposable
     public static async Task<GatewayView> StartAsync(IClusterClient client, TimeSpan? resyncInterval = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "brummer-gateway-test" });
-        var log = new LogLines();
+        var log = new CapturedLogs();
         builder.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Information);
         builder.Services.AddSingleton(client);
         builder.AddBrummerGateway(o => o.ResyncInterval = resyncInterval ?? TimeSpan.FromMinutes(10));
@@ -84,29 +84,5 @@ public sealed class GatewayView : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.StopAsync(timeout.Token);
         _host.Dispose();
-    }
-
-    private sealed class LogLines : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(LogLines owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                owner.Lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");
-            }
-        }
     }
 }

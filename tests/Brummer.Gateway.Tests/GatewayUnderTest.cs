@@ -6,6 +6,7 @@ using Brummer.Cli;
 using Brummer.Gateway.Security;
 using Brummer.Tests;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Brummer.Gateway.Tests;
 
@@ -20,9 +21,10 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private GatewayUnderTest(WebApplication app, StackDirectory stack, string? tokenFile, Uri baseUrl, IReadOnlyDictionary<GatewayRole, string> tokens)
+    private GatewayUnderTest(WebApplication app, StackDirectory stack, string? tokenFile, Uri baseUrl, IReadOnlyDictionary<GatewayRole, string> tokens, CapturedLogs logs)
     {
         _app = app;
+        Logs = logs;
         Stack = stack;
         TokenFile = tokenFile;
         BaseUrl = baseUrl;
@@ -31,6 +33,9 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     }
 
     public StackDirectory Stack { get; }
+
+    /// <summary>Everything the gateway and node logged at Information and above.</summary>
+    public CapturedLogs Logs { get; }
 
     public string? TokenFile { get; }
 
@@ -41,13 +46,14 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0).</summary>
+    /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0), <c>noisy</c> (200 lines, exits 0).</summary>
     public static async Task<GatewayUnderTest> StartAsync(bool withTokens, params string[] allowedOrigins)
     {
         var stack = new StackDirectory(new Dictionary<string, string>
         {
             ["victim"] = Dummy.Command("say:victim started", "sleep"),
             ["quick"] = Dummy.Command("say:quick done", "exit:0"),
+            ["noisy"] = Dummy.Command("print:200", "exit:0"),
         });
         string? tokenFile = null;
         var tokens = new Dictionary<GatewayRole, string>();
@@ -61,9 +67,12 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         }
 
         var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins, ReadOnly: false, Insecure: false, TimeSpan.FromSeconds(10));
-        var app = EmbeddedCluster.Build(new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security));
+        var logs = new CapturedLogs();
+        var app = EmbeddedCluster.Build(
+            new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security),
+            configure: host => host.Logging.AddProvider(logs));
         var url = await EmbeddedCluster.StartAsync(app, TestContext.Current.CancellationToken);
-        return new GatewayUnderTest(app, stack, tokenFile, url, tokens);
+        return new GatewayUnderTest(app, stack, tokenFile, url, tokens, logs);
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? token = null, string? origin = null, string? host = null, HttpContent? content = null)

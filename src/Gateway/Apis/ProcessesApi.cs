@@ -22,13 +22,15 @@ public static class ProcessesApi
         cached.MapGet("/nodes", (ScriptsService s) => s.Nodes());
 
         var logs = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Logs));
-        logs.MapGet("/logs", (LogsService l, string? query, bool? regex, string? name, string? node, string? stream, string? since, int? limit, CancellationToken ct) =>
-            l.SearchAsync(query, regex ?? false, name, node, stream, since, limit, ct));
-        logs.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, int? lines, long? after_seq, CancellationToken ct) =>
-            l.TailAsync(name, node, lines, after_seq, ct));
-        logs.MapGet("/logs/{name}", (LogsService l, string name, int? lines, long? after_seq, CancellationToken ct) =>
-            l.TailAsync(name, null, lines, after_seq, ct));
-        logs.MapGet("/errors", (LogsService l, string? name, string? node, int? limit, CancellationToken ct) => l.ErrorsAsync(name, node, limit, ct));
+        // Numbers and flags arrive as text and are parsed by QueryValues, so a bad one gets the same kind of message as
+        // over MCP instead of the framework's bare 400.
+        logs.MapGet("/logs", (LogsService l, string? query, string? regex, string? name, string? node, string? stream, string? since, string? limit, CancellationToken ct) =>
+            l.SearchAsync(query, QueryValues.Flag(regex, "regex"), name, node, stream, since, QueryValues.Int(limit, "limit"), ct));
+        logs.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, string? lines, string? after_seq, CancellationToken ct) =>
+            l.TailAsync(name, node, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
+        logs.MapGet("/logs/{name}", (LogsService l, string name, string? lines, string? after_seq, CancellationToken ct) =>
+            l.TailAsync(name, null, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
+        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct));
         logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct));
 
         if (!readOnly)

@@ -71,19 +71,24 @@ internal sealed class ToolArguments
         _ => "null",
     };
 
-    private sealed record Parameter(string Name, Type Type, bool Required, string About)
+    private sealed record Parameter(string Name, Type Type, bool Required, bool TakesNull, string About)
     {
         public static Parameter Of(ParameterInfo info)
         {
             var description = info.GetCustomAttribute<DescriptionAttribute>()?.Description;
-            var type = Nullable.GetUnderlyingType(info.ParameterType) ?? info.ParameterType;
-            return new Parameter(info.Name!, type, !info.HasDefaultValue, description is null ? string.Empty : $" ({description.TrimEnd('.')})");
+            var underlying = Nullable.GetUnderlyingType(info.ParameterType);
+            return new Parameter(
+                info.Name!,
+                underlying ?? info.ParameterType,
+                !info.HasDefaultValue,
+                underlying is not null || !info.ParameterType.IsValueType,
+                description is null ? string.Empty : $" ({description.TrimEnd('.')})");
         }
 
-        /// <summary>What the parameter takes, if <paramref name="value"/> is not that; null when it fits (null always fits an optional one).</summary>
+        /// <summary>What the parameter takes, if <paramref name="value"/> is not that; null when it fits.</summary>
         public string? Mismatch(JsonElement value)
         {
-            if (value.ValueKind == JsonValueKind.Null)
+            if (value.ValueKind == JsonValueKind.Null && TakesNull)
             {
                 return null;
             }
