@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.Configuration;
 
 namespace Brummer.Cli;
 
@@ -71,6 +72,13 @@ public static class ClusterHosts
             client.UseBrummerClustering(options.Cluster, options.ClusterId);
             client.AddActivityPropagation();
             client.UseConnectionRetryFilter<WaitForCluster>();
+        });
+
+        // One connection per node besides the cluster-wide one: a node that hangs then holds up only its own calls.
+        builder.Services.AddDirectNodeClients(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, ClusteringExtensions.ServiceId));
+            client.AddActivityPropagation();
         });
         builder.AddBrummerGateway(g => options.Security.Apply(g, options.Bind));
         var app = builder.Build();

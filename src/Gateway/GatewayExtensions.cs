@@ -1,4 +1,5 @@
 using Brummer.Gateway.Apis;
+using Brummer.Gateway.Nodes;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
@@ -41,6 +42,9 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
+        builder.Services.TryAddSingleton<NodeClients>(sp => new SharedNodeClients(sp.GetRequiredService<IClusterClient>()));
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<RequestArrival>();
         builder.Services.AddSingleton<ClusterTargets>();
         builder.Services.AddSingleton<NodeCalls>();
         builder.Services.AddSingleton<ScriptsService>();
@@ -60,14 +64,6 @@ public static class GatewayExtensions
                 .AllowAnyMethod()
                 .WithExposedHeaders("Mcp-Session-Id", "WWW-Authenticate")));
         }
-
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            // A lane per kind of request, outside the thread pool's queue, where the nodes' pushed changes would
-            // otherwise wait behind them (staleness under load).
-            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
-            limiter.GlobalLimiter = RequestLanes.Create(Environment.ProcessorCount);
-        });
 
         Type[] toolTypes = settings.ReadOnly
             ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools)]
@@ -102,6 +98,8 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        // Whatever 4xx the framework answers with an empty body (unknown route, wrong method) becomes problem details.
+        app.UseStatusCodePages();
         app.UseMiddleware<BrowserGuard>();
         if (settings.AllowedOrigins.Count > 0)
         {
@@ -111,11 +109,21 @@ public static class GatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpEnvelopeGuard>());
-        app.UseRateLimiter();
+        // A lane per kind of request, outside the thread pool's queue, where the nodes' pushed changes would otherwise
+        // wait behind them (staleness under load), and where status never waits behind searches.
+        app.UseMiddleware<LaneGate>();
         app.MapMcp("/mcp").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
         return app;
     }
+
+    /// <summary>
+    /// Gives each node its own Orleans client connection (to that node's gateway port), so that a node that hangs
+    /// holds up only its own calls. For gateways outside the nodes' processes; <paramref name="configure"/> applies
+    /// what every client of the cluster needs (cluster ids, TLS) — the clustering itself is each node's endpoint.
+    /// </summary>
+    public static IServiceCollection AddDirectNodeClients(this IServiceCollection services, Action<IClientBuilder> configure) =>
+        services.AddSingleton<NodeClients>(sp => ActivatorUtilities.CreateInstance<DirectNodeClients>(sp, configure));
 
     /// <summary>Completes once the gateway has read every node known at startup.</summary>
     public static Task WaitForClusterViewAsync(this IServiceProvider services, CancellationToken cancellationToken) =>

@@ -17,8 +17,14 @@ public sealed class GatewayOptions
     /// </summary>
     public TimeSpan MembershipWait { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a subscription or snapshot call to a node may take before the gateway gives up on it for now.</summary>
+    /// <summary>How long a subscription, snapshot or tail call to a node may take before the gateway gives up on it.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a cluster-wide log question (search, errors, URLs) waits for the nodes. Each node is told when the
+    /// gateway stops waiting and answers by then with what it found; a node that has not is named unreachable.
+    /// </summary>
+    public TimeSpan LogsTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// When no node of the cluster answers at all (so membership cannot declare anyone dead), how long a node may stay

@@ -20,6 +20,13 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Pushes what changed since the previous push to every subscriber. Called by the node itself when its table changes.</summary>
     [Alias("push")]
     Task PushAsync();
+
+    /// <summary>
+    /// Tells every subscriber the node is leaving on purpose, with its final changes, and waits (briefly) for each to
+    /// take it. Called by the node itself once its processes are stopped, before the silo goes down.
+    /// </summary>
+    [Alias("leave")]
+    Task LeaveAsync();
 }
 
 /// <summary>Receives a node's changes as they happen (gateways implement it).</summary>
@@ -28,9 +35,13 @@ public interface IStatusObserver : IGrainObserver
 {
     [Alias("on-changes"), OneWay]
     Task OnChangesAsync(NodeDelta delta);
+
+    /// <summary>The node's last delta before it leaves the cluster on purpose (Ctrl+C, SIGTERM); awaited, unlike changes.</summary>
+    [Alias("on-leaving")]
+    Task OnLeavingAsync(NodeDelta delta);
 }
 
-/// <summary>How long a node keeps a subscription that is not renewed, and how often gateways renew theirs.</summary>
+/// <summary>The timing of a node's status feed: subscription expiry and renewal, heartbeats, and when silence means trouble.</summary>
 public static class StatusSubscription
 {
     /// <summary>An observer whose gateway died never says goodbye: its subscription lapses after this.</summary>
@@ -38,4 +49,10 @@ public static class StatusSubscription
 
     /// <summary>Gateways renew three times per expiry, so one or two failed renewals lose nothing.</summary>
     public static readonly TimeSpan RenewEvery = Expiry / 3;
+
+    /// <summary>A quiet node pushes an empty delta this often, so gateways can tell quiet from stuck.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(2);
+
+    /// <summary>Silence after which a gateway calls a node unresponsive: three missed heartbeats, and a little slack.</summary>
+    public static readonly TimeSpan UnresponsiveAfter = (3 * Heartbeat) + TimeSpan.FromMilliseconds(500);
 }

@@ -26,7 +26,10 @@ public interface INodeLogsGrain : IGrainWithStringKey
     Task<ImmutableArray<UrlReport>> UrlsAsync();
 }
 
-/// <summary>What to look for. The pattern is matched against the text with colour codes stripped.</summary>
+/// <summary>
+/// What to look for. The pattern is matched against the text with colour codes stripped. <see cref="AnswerBy"/>, on
+/// the node's clock, is when the asker stops waiting: the node answers with what it has found by then (truncated).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.log-query")]
 public sealed record LogQuery(
     [property: Id(0)] string Pattern,
@@ -34,7 +37,8 @@ public sealed record LogQuery(
     [property: Id(2)] string? Script,
     [property: Id(3)] string? Stream,
     [property: Id(4)] DateTimeOffset? Since,
-    [property: Id(5)] int Limit);
+    [property: Id(5)] int Limit,
+    [property: Id(6)] DateTimeOffset? AnswerBy = null);
 
 /// <summary>One line of a process's output.</summary>
 [GenerateSerializer, Immutable, Alias("brummer.log-entry")]

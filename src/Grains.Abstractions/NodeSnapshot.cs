@@ -6,6 +6,8 @@ namespace Brummer.Grains.Abstractions;
 /// Everything a node publishes about itself at one version: its scripts and the processes it has run.
 /// Gateways replace their view of a node with a newer snapshot; an older one is ignored. Versions count within one
 /// <see cref="Incarnation"/> (one run of the node): a restarted node starts again from 1 under a new incarnation.
+/// <see cref="GatewayEndpoint"/> is where gateways reach the node directly; <see cref="StopAllowance"/> the longest a
+/// stop of one of its processes can take once begun (callers wait that long for a stop's answer).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.node-snapshot")]
 public sealed record NodeSnapshot(
@@ -15,10 +17,14 @@ public sealed record NodeSnapshot(
     [property: Id(3)] DateTimeOffset AsOf,
     [property: Id(4)] ImmutableArray<ScriptInfo> Scripts,
     [property: Id(5)] ImmutableArray<ProcessInfo> Processes,
-    [property: Id(6)] long Incarnation = 0);
+    [property: Id(6)] long Incarnation = 0,
+    [property: Id(7)] string? GatewayEndpoint = null,
+    [property: Id(8)] TimeSpan StopAllowance = default);
 
 /// <summary>
 /// What changed on a node between two versions: every process whose version is above <see cref="FromVersion"/>.
+/// <see cref="SentAt"/> is the node's clock when it pushed (gateways measure the clock offset from it);
+/// <see cref="Leaving"/> marks the last delta of a node stopped on purpose.
 /// A gateway that holds the node at <see cref="FromVersion"/> or later can merge it; one that holds less has missed
 /// a delta (a gap) and pulls the full snapshot instead.
 /// </summary>
@@ -29,10 +35,12 @@ public sealed record NodeDelta(
     [property: Id(2)] long FromVersion,
     [property: Id(3)] long ToVersion,
     [property: Id(4)] DateTimeOffset AsOf,
-    [property: Id(5)] ImmutableArray<ProcessInfo> Processes)
+    [property: Id(5)] ImmutableArray<ProcessInfo> Processes,
+    [property: Id(6)] DateTimeOffset SentAt = default,
+    [property: Id(7)] bool Leaving = false)
 {
-    /// <summary>The changes of <paramref name="snapshot"/> since <paramref name="fromVersion"/>.</summary>
-    public static NodeDelta Since(NodeSnapshot snapshot, long fromVersion)
+    /// <summary>The changes of <paramref name="snapshot"/> since <paramref name="fromVersion"/>, stamped with the node's clock.</summary>
+    public static NodeDelta Since(NodeSnapshot snapshot, long fromVersion, DateTimeOffset sentAt, bool leaving = false)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var changed = ImmutableArray.CreateBuilder<ProcessInfo>();
@@ -44,6 +52,6 @@ public sealed record NodeDelta(
             }
         }
 
-        return new NodeDelta(snapshot.Node, snapshot.Incarnation, fromVersion, snapshot.Version, snapshot.AsOf, changed.ToImmutable());
+        return new NodeDelta(snapshot.Node, snapshot.Incarnation, fromVersion, snapshot.Version, snapshot.AsOf, changed.ToImmutable(), sentAt, leaving);
     }
 }

@@ -7,7 +7,7 @@ namespace Brummer.Grains;
 
 /// <summary>A node's status feed: snapshots on request, and subscriptions for pushed changes.</summary>
 [NodePinnedPlacement]
-public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, ILogger<NodeGrain> logger) : Grain, INodeGrain
+public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, TimeProvider time, ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     // Starts at 0 on every activation, so the first push after a reactivation carries every process: a full view.
     private long _pushedVersion;
@@ -16,7 +16,7 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
     {
         // Unchanged since the last push: an empty delta, which gateways take as a heartbeat.
         var snapshot = table.Snapshot;
-        var delta = NodeDelta.Since(snapshot, _pushedVersion);
+        var delta = NodeDelta.Since(snapshot, _pushedVersion, time.GetUtcNow());
         _pushedVersion = snapshot.Version;
         foreach (var observer in subscriptions.Live())
         {
@@ -32,6 +32,24 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
         }
 
         return Task.CompletedTask;
+    }
+
+    public async Task LeaveAsync()
+    {
+        var snapshot = table.Snapshot;
+        var farewell = NodeDelta.Since(snapshot, _pushedVersion, time.GetUtcNow(), leaving: true);
+        _pushedVersion = snapshot.Version;
+        await Task.WhenAll(subscriptions.Live().Select(async observer =>
+        {
+            try
+            {
+                await observer.OnLeavingAsync(farewell).WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogDebug(ex, "An observer did not take node {Node}'s goodbye", table.Node);
+            }
+        }));
     }
 
     public Task<NodeSnapshot> GetSnapshotAsync() => Task.FromResult(table.Snapshot);

@@ -14,7 +14,7 @@ namespace Brummer.Grains;
 /// search never holds up a tail. Work per call is bounded by <see cref="MaxScannedLines"/> and the regex time limit.
 /// </summary>
 [NodePinnedPlacement, Reentrant]
-public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGrain
+public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : Grain, INodeLogsGrain
 {
     /// <summary>Lines one search may examine on a node, over all its processes (the default buffers hold 10,000 each).</summary>
     public const int MaxScannedLines = 1_000_000;
@@ -25,8 +25,21 @@ public sealed class NodeLogsGrain(NodeProcesses processes) : Grain, INodeLogsGra
     /// <summary>The most time one search may take on a node; then it answers with what it found, marked truncated.</summary>
     public static readonly TimeSpan SearchTimeBudget = TimeSpan.FromSeconds(2);
 
-    public Task<LogPage> SearchAsync(LogQuery query) =>
-        Task.FromResult(Search(processes.Node, Supervisors(query?.Script), query!, MaxScannedLines, SearchTimeBudget));
+    /// <summary>Kept back from the asker's deadline for the answer's way back.</summary>
+    private static readonly TimeSpan AnswerMargin = TimeSpan.FromMilliseconds(250);
+
+    public Task<LogPage> SearchAsync(LogQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        // The asker's deadline wins over the usual budget: an answer that arrives after it gave up is wasted work,
+        // and a node that answers in time (if truncated) is never reported unreachable.
+        var budget = query.AnswerBy is { } answerBy ? Min(SearchTimeBudget, answerBy - time.GetUtcNow() - AnswerMargin) : SearchTimeBudget;
+        return Task.FromResult(budget <= TimeSpan.Zero
+            ? new LogPage([], Truncated: true, 0)
+            : Search(processes.Node, Supervisors(query.Script), query, MaxScannedLines, budget));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>
     /// One node's part of a logs_search: newest first per process, at most <see cref="LogQuery.Limit"/> overall, and

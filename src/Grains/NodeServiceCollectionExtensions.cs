@@ -4,23 +4,28 @@ using Brummer.Grains.Processes;
 using Brummer.Grains.Status;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Brummer.Grains;
 
 /// <summary>Registers what a node needs beside its grains: the catalog, the status table, the supervisors.</summary>
 public static class NodeServiceCollectionExtensions
 {
-    public static IServiceCollection AddBrummerNode(this IServiceCollection services, string node, string address, ScriptCatalog catalog, ProcessOptions? options = null)
+    /// <param name="gatewayEndpoint">Where gateways reach this node's Orleans client gateway (host:port); they call the node there directly.</param>
+    public static IServiceCollection AddBrummerNode(this IServiceCollection services, string node, string address, ScriptCatalog catalog, ProcessOptions? options = null, string? gatewayEndpoint = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         services.AddSingleton(catalog);
-        services.AddSingleton(options ?? new ProcessOptions());
+        options ??= new ProcessOptions();
+        services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new NodeStatusTable(
             node,
             address,
             catalog.Scripts.Select(s => new ScriptInfo(node, s.Name, s.Command, s.Source)),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            gatewayEndpoint,
+            options.StopAllowance));
         services.AddSingleton<ProcessWatchdog>();
         services.AddSingleton<NodeProcesses>();
         services.AddSingleton<StatusSubscriptions>();
@@ -35,11 +40,36 @@ public static class NodeServiceCollectionExtensions
     public static IServiceCollection AddBrummerNodeShutdown(this IServiceCollection services) =>
         services.AddHostedService<NodeShutdown>();
 
-    private sealed class NodeShutdown(NodeProcesses processes) : IHostedService
+    private sealed class NodeShutdown(NodeProcesses processes, IGrainFactory grains, ILogger<NodeShutdown> logger) : IHostedService
     {
+        /// <summary>How long gateways get to take the goodbye; a gateway that is gone must not hold up the exit.</summary>
+        private static readonly TimeSpan FarewellLimit = TimeSpan.FromSeconds(3);
+
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        // Not bound to the host's shutdown token: leaving processes behind is worse than a slower exit.
-        public Task StopAsync(CancellationToken cancellationToken) => processes.StopAllAsync(CancellationToken.None);
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            // A host told to stop with its time already up is being torn down, not shut down: no goodbye then, so
+            // gateways see what they would see of a crash (the node lost).
+            var graceful = !cancellationToken.IsCancellationRequested;
+
+            // Not bound to the host's shutdown token: leaving processes behind is worse than a slower exit.
+            await processes.StopAllAsync(CancellationToken.None);
+            if (!graceful)
+            {
+                return;
+            }
+
+            // Then say goodbye with the final states, so gateways show the node 'left' (not 'lost') and its processes
+            // as they ended ('stopped', 'succeeded', ...).
+            try
+            {
+                await grains.GetGrain<INodeGrain>(processes.Node).LeaveAsync().WaitAsync(FarewellLimit, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogDebug(ex, "Telling gateways node {Node} is leaving failed; they will see it lost instead", processes.Node);
+            }
+        }
     }
 }

@@ -24,23 +24,23 @@ public sealed class ProcessGrain(NodeProcesses processes) : Grain, IProcessGrain
         return Task.CompletedTask;
     }
 
-    public async Task<RunResult> RunAsync()
+    public async Task<RunResult> RunAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
     {
-        var result = await Supervisor.StartAsync();
+        var result = await Supervisor.StartAsync(deadline ?? ControlDeadline.None, cancellationToken);
         KeepAliveWhileRunning();
         return result;
     }
 
-    public async Task<ProcessInfo> StopAsync()
+    public async Task<ProcessInfo> StopAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
     {
-        var stopped = await Supervisor.StopAsync();
+        var stopped = await Supervisor.StopAsync(deadline ?? ControlDeadline.None, cancellationToken);
         KeepAliveWhileRunning();
         return stopped ?? throw new InvalidOperationException($"'{Supervisor.Name}' on node '{processes.Node}' has never run.");
     }
 
-    public async Task<ProcessInfo> RestartAsync()
+    public async Task<ProcessInfo> RestartAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
     {
-        var restarted = await Supervisor.RestartAsync();
+        var restarted = await Supervisor.RestartAsync(deadline ?? ControlDeadline.None, cancellationToken);
         KeepAliveWhileRunning();
         return restarted;
     }

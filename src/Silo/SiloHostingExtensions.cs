@@ -33,7 +33,7 @@ public static class SiloHostingExtensions
             ConfigureNode(silo, options);
         });
 
-        AddNodeServices(builder, options, catalog, $"127.0.0.1:{siloPort}");
+        AddNodeServices(builder, options, catalog, $"127.0.0.1:{siloPort}", $"127.0.0.1:{gatewayPort}");
         return builder;
     }
 
@@ -56,7 +56,7 @@ public static class SiloHostingExtensions
             ConfigureNode(silo, options);
         });
 
-        AddNodeServices(builder, options, catalog, $"{options.Advertise}:{siloPort}");
+        AddNodeServices(builder, options, catalog, Endpoint(options.Advertise, siloPort), Endpoint(options.Advertise, gatewayPort));
         return builder;
     }
 
@@ -71,9 +71,11 @@ public static class SiloHostingExtensions
         silo.AddActivityPropagation();
     }
 
-    private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address)
+    private static string Endpoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
+
+    private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address, string gatewayEndpoint)
     {
-        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes);
+        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint);
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }

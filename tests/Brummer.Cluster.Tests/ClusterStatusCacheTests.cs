@@ -166,7 +166,7 @@ public sealed class ClusterStatusCacheTests
 
         var node = cache.Current.Find(Node)!;
         Assert.True(node.IsLost);
-        Assert.Equal("lost", node.Status);
+        Assert.Equal("lost", node.StatusAt(_time.GetUtcNow()));
         Assert.Equal(3, node.Processes.Length);
         foreach (var process in node.Processes)
         {
@@ -228,7 +228,7 @@ public sealed class ClusterStatusCacheTests
         Assert.True(applied);
         var node = cache.Current.Find(Node)!;
         Assert.False(node.IsLost);
-        Assert.Equal("up", node.Status);
+        Assert.Equal("up", node.StatusAt(_time.GetUtcNow()));
         Assert.Equal(2, node.Incarnation);
         Assert.Equal(1, node.Version);
         var web = Assert.Single(node.Processes);

@@ -15,8 +15,8 @@ public sealed class PlacementTests(SharedClusterFixture fixture)
     [Fact]
     public async Task ProcessGrain_SameScriptOnTwoNodes_EachRunsOnItsOwnSilo()
     {
-        var onA = await Cluster.Process(TwoNodeCluster.A, "x").RunAsync();
-        var onB = await Cluster.Process(TwoNodeCluster.B, "x").RunAsync();
+        var onA = await Cluster.Process(TwoNodeCluster.A, "x").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var onB = await Cluster.Process(TwoNodeCluster.B, "x").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
         var pidA = onA.Process.Pid!.Value;
         var pidB = onB.Process.Pid!.Value;
 
@@ -48,8 +48,8 @@ public sealed class PlacementTests(SharedClusterFixture fixture)
             line => line == "x on a",
             "a/x to print its line")));
 
-        await Cluster.Process(TwoNodeCluster.A, "x").StopAsync();
-        var stoppedB = await Cluster.Process(TwoNodeCluster.B, "x").StopAsync();
+        await Cluster.Process(TwoNodeCluster.A, "x").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var stoppedB = await Cluster.Process(TwoNodeCluster.B, "x").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(ProcessStatus.Stopped, stoppedB.Status);
         Assert.Empty(OsProcesses.GroupMembers(pidA));
         Assert.Empty(OsProcesses.GroupMembers(pidB));
@@ -62,7 +62,7 @@ public sealed class PlacementTests(SharedClusterFixture fixture)
         var onB = Cluster.Table(TwoNodeCluster.B).Get("only-b");
         var versionOfA = Cluster.Table(TwoNodeCluster.A).Snapshot.Version;
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => Cluster.Process(TwoNodeCluster.A, "only-b").RunAsync());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Cluster.Process(TwoNodeCluster.A, "only-b").RunAsync(cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("'a/only-b' is not a script of node 'a'", error.Message, StringComparison.Ordinal);
         Assert.Null(Cluster.Table(TwoNodeCluster.A).Get("only-b"));
@@ -73,7 +73,7 @@ public sealed class PlacementTests(SharedClusterFixture fixture)
     [Fact]
     public async Task Grain_ForANodeNotInTheCluster_FailsNamingTheLiveNodes()
     {
-        var process = await Assert.ThrowsAnyAsync<Exception>(() => Cluster.Process("zzz", "x").RunAsync());
+        var process = await Assert.ThrowsAnyAsync<Exception>(() => Cluster.Process("zzz", "x").RunAsync(cancellationToken: TestContext.Current.CancellationToken));
         var node = await Assert.ThrowsAnyAsync<Exception>(() => Cluster.Client.GetGrain<INodeGrain>("zzz").GetSnapshotAsync());
 
         foreach (var error in new[] { process, node })

@@ -16,7 +16,7 @@ public sealed class StatusFeedTests(SharedClusterFixture fixture)
     [Fact]
     public async Task Feed_TwoNodes_AggregatesScriptsAndProcessesAndReceivesPushedChanges()
     {
-        var onB = await Cluster.Process(TwoNodeCluster.B, "y").RunAsync();
+        var onB = await Cluster.Process(TwoNodeCluster.B, "y").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
         await using var gateway = await GatewayView.StartAsync(Cluster.Client);
 
         // Both nodes, each with its own scripts.
@@ -36,7 +36,7 @@ public sealed class StatusFeedTests(SharedClusterFixture fixture)
         Assert.Equal(onB.Process.Pid, y.Pid);
 
         // A process that ends on its own on a: only the node knows, so only a push can tell the gateway.
-        await Cluster.Process(TwoNodeCluster.A, "only-a").RunAsync();
+        await Cluster.Process(TwoNodeCluster.A, "only-a").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
         var done = await gateway.WaitForAsync(TwoNodeCluster.A, "only-a", p => p.Status == ProcessStatus.Succeeded, "succeeded");
         Assert.Equal(0, done.ExitCode);
         Assert.Equal("done on a", done.LastLine);
@@ -45,16 +45,16 @@ public sealed class StatusFeedTests(SharedClusterFixture fixture)
         // snapshot meanwhile: the changes came as pushed deltas, not through a resync.
         var versionBefore = gateway.Node(TwoNodeCluster.B).Version;
         var pullsBefore = Cluster.SnapshotPulls(TwoNodeCluster.B);
-        var stopped = await Cluster.Process(TwoNodeCluster.B, "y").StopAsync();
+        var stopped = await Cluster.Process(TwoNodeCluster.B, "y").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
         var seen = await gateway.WaitForAsync(TwoNodeCluster.B, "y", p => p.Status == ProcessStatus.Stopped && p.Pid == onB.Process.Pid, "stopped");
         Assert.Equal(stopped, seen);
         Assert.True(gateway.Node(TwoNodeCluster.B).Version >= stopped.Version, "b's view moved to the version of the stop");
         Assert.True(gateway.Node(TwoNodeCluster.B).Version > versionBefore);
 
-        var again = await Cluster.Process(TwoNodeCluster.B, "y").RunAsync();
+        var again = await Cluster.Process(TwoNodeCluster.B, "y").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
         var running = await gateway.WaitForAsync(TwoNodeCluster.B, "y", p => p.Status == ProcessStatus.Running && p.Pid == again.Process.Pid, "running again");
         Assert.Equal(0, running.Restarts);
-        await Cluster.Process(TwoNodeCluster.B, "y").StopAsync();
+        await Cluster.Process(TwoNodeCluster.B, "y").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
         await gateway.WaitForAsync(TwoNodeCluster.B, "y", p => p.Status == ProcessStatus.Stopped && p.Pid == again.Process.Pid, "stopped again");
         Assert.Equal(pullsBefore, Cluster.SnapshotPulls(TwoNodeCluster.B));
 
@@ -73,14 +73,14 @@ public sealed class StatusFeedTests(SharedClusterFixture fixture)
         await using var second = await GatewayView.StartAsync(Cluster.Client);
 
         // A series of changes on both nodes, interleaved.
-        await Cluster.Process(TwoNodeCluster.A, "z").RunAsync();
-        await Cluster.Process(TwoNodeCluster.B, "z").RunAsync();
-        await Cluster.Process(TwoNodeCluster.B, "x").RunAsync();
-        await Cluster.Process(TwoNodeCluster.A, "z").StopAsync();
-        await Cluster.Process(TwoNodeCluster.B, "z").RestartAsync();
-        await Cluster.Process(TwoNodeCluster.A, "y").RunAsync();
-        await Cluster.Process(TwoNodeCluster.B, "x").StopAsync();
-        var onlyB = (await Cluster.Process(TwoNodeCluster.B, "only-b").RunAsync()).Process;
+        await Cluster.Process(TwoNodeCluster.A, "z").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.B, "z").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.B, "x").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.A, "z").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.B, "z").RestartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.A, "y").RunAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.B, "x").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var onlyB = (await Cluster.Process(TwoNodeCluster.B, "only-b").RunAsync(cancellationToken: TestContext.Current.CancellationToken)).Process;
         await Eventually.UntilAsync(
             () => Cluster.Table(TwoNodeCluster.B).Get("only-b") is { Status: ProcessStatus.Succeeded } done && done.Pid == onlyB.Pid,
             "b/only-b to exit on its own");
@@ -107,8 +107,8 @@ public sealed class StatusFeedTests(SharedClusterFixture fixture)
                 .SequenceEqual(second.Cache.Current.Processes.Select(p => (p.Node, p.Name, p.Status, p.Pid, p.Version))),
             "both gateways to hold the same view");
 
-        await Cluster.Process(TwoNodeCluster.B, "z").StopAsync();
-        await Cluster.Process(TwoNodeCluster.A, "y").StopAsync();
+        await Cluster.Process(TwoNodeCluster.B, "z").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await Cluster.Process(TwoNodeCluster.A, "y").StopAsync(cancellationToken: TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class TwoNodeCluster : IAsyncDisposable
                 }
             });
             var catalog = PackageJsonDiscovery.Discover(stacks[node].Path);
-            host.Services.AddBrummerNode(node, $"127.0.0.1:{silo.SiloPort}", catalog, new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(2) });
+            host.Services.AddBrummerNode(node, $"127.0.0.1:{silo.SiloPort}", catalog, new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(2) }, $"127.0.0.1:{silo.GatewayPort}");
             NodePinnedPlacementDirector.Register(host.Services);
             host.Services.AddBrummerNodeShutdown();
         });

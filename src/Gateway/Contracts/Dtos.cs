@@ -47,13 +47,13 @@ public sealed record StatusResult(
 [Description("How fresh the gateway's view of one node is.")]
 public sealed record NodeFreshnessDto(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
+    [property: JsonPropertyName("status"), Description("up; unresponsive (no heartbeat for over 6 s: paused, overloaded or cut off; requests to it are refused at once); left (stopped on purpose: its processes show how they ended); or lost (declared dead: its processes show their last known state).")] string Status,
     [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC); nodes send a heartbeat every 2 s.")] DateTime AsOf);
 
 public sealed record NodeDto(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("status"), Description("up, or lost: the cluster declared the node dead and its processes show their last known state.")] string Status,
+    [property: JsonPropertyName("status"), Description("up; unresponsive (no heartbeat for over 6 s: paused, overloaded or cut off; requests to it are refused at once); left (stopped on purpose: its processes show how they ended); or lost (declared dead: its processes show their last known state).")] string Status,
     [property: JsonPropertyName("processes"), Description("Process count per status.")] IReadOnlyDictionary<string, int> Processes,
     [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
     [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs);

@@ -13,7 +13,6 @@ namespace Brummer.Gateway.Services;
 /// named in the answer instead of failing it.
 /// </summary>
 public sealed class LogsService(
-    IClusterClient client,
     ClusterTargets targets,
     NodeCalls calls,
     IOptions<GatewayOptions> options,
@@ -41,7 +40,10 @@ public sealed class LogsService(
         node = Arguments.OptionalName(node, "node");
         var take = Arguments.Count(limit, "limit", DefaultSearchLimit);
         var request = new LogQuery(query, regex, name, string.IsNullOrEmpty(stream) ? null : stream, SinceParser.Parse(since, time.GetUtcNow()), take);
-        var (pages, unreachable) = await FanOutAsync(targets.Nodes(name, node), grain => grain.SearchAsync(request), cancellationToken);
+        var (pages, unreachable) = await FanOutAsync(
+            targets.Nodes(name, node),
+            (grain, node, answerBy) => grain.SearchAsync(request with { AnswerBy = node.Clock.ToNodeTime(answerBy) }),
+            cancellationToken);
         var lines = pages
             .SelectMany(p => p.Lines)
             .OrderByDescending(l => l.Time)
@@ -59,7 +61,7 @@ public sealed class LogsService(
         var after = Arguments.Sequence(afterSeq, "after_seq");
         var page = await calls.CallAsync(
             target.Node.Name,
-            client.GetGrain<INodeLogsGrain>(target.Node.Name).TailAsync(target.Script, count, after),
+            calls.Grains(target.Node.Name).GetGrain<INodeLogsGrain>(target.Node.Name).TailAsync(target.Script, count, after),
             options.Value.CallTimeout,
             cancellationToken);
         return new LogTailResult([.. page.Lines.Select(l => l.ToDto())], page.LastSequence);
@@ -69,36 +71,46 @@ public sealed class LogsService(
     {
         name = Arguments.OptionalName(name, "name");
         var take = Arguments.Count(limit, "limit", DefaultErrorsLimit);
-        var (found, unreachable) = await FanOutAsync(targets.Nodes(name, Arguments.OptionalName(node, "node")), grain => grain.ErrorsAsync(name, take), cancellationToken);
+        var (found, unreachable) = await FanOutAsync(targets.Nodes(name, Arguments.OptionalName(node, "node")), (grain, _, _) => grain.ErrorsAsync(name, take), cancellationToken);
         var errors = found.SelectMany(e => e).OrderBy(e => e.FirstSeen).Take(take).Select(e => e.ToDto()).ToList();
         return new ErrorsResult(errors, unreachable);
     }
 
     public async Task<UrlsResult> UrlsAsync(string? node, CancellationToken cancellationToken)
     {
-        var (found, unreachable) = await FanOutAsync(targets.Nodes(null, Arguments.OptionalName(node, "node")), grain => grain.UrlsAsync(), cancellationToken);
+        var (found, unreachable) = await FanOutAsync(targets.Nodes(null, Arguments.OptionalName(node, "node")), (grain, _, _) => grain.UrlsAsync(), cancellationToken);
         return new UrlsResult(
             [.. found.SelectMany(u => u).OrderBy(u => u.Node, StringComparer.Ordinal).ThenBy(u => u.FirstSeen).Select(u => u.ToDto())],
             unreachable);
     }
 
+    /// <summary>
+    /// Asks every node at once and waits for all of them until <see cref="GatewayOptions.LogsTimeout"/> — each through
+    /// its own connection, told when the gateway stops waiting. Nodes that are lost, left or unresponsive are not asked;
+    /// they and the ones that did not answer in time are named instead.
+    /// </summary>
     private async Task<(List<T> Answers, List<string> Unreachable)> FanOutAsync<T>(
-        IReadOnlyList<NodeView> nodes, Func<INodeLogsGrain, Task<T>> ask, CancellationToken cancellationToken)
+        IReadOnlyList<NodeView> nodes, Func<INodeLogsGrain, NodeView, DateTimeOffset, Task<T>> ask, CancellationToken cancellationToken)
     {
-        var unreachable = nodes.Where(n => n.IsLost).Select(n => n.Name).ToList();
-        var live = nodes.Where(n => !n.IsLost).ToList();
-        var calls = live.Select(n => ask(client.GetGrain<INodeLogsGrain>(n.Name)).WaitAsync(options.Value.CallTimeout, time, cancellationToken)).ToList();
-        var answers = new List<T>(calls.Count);
-        for (var i = 0; i < calls.Count; i++)
+        var now = time.GetUtcNow();
+        var unreachable = nodes.Where(n => !n.IsReachable(now)).Select(n => n.Name).ToList();
+        var asked = nodes.Where(n => n.IsReachable(now)).ToList();
+        var timeout = options.Value.LogsTimeout;
+        var answerBy = now + timeout;
+        var pending = asked
+            .Select(n => ask(calls.Grains(n.Name).GetGrain<INodeLogsGrain>(n.Name), n, answerBy).WaitAsync(timeout, time, cancellationToken))
+            .ToList();
+        var answers = new List<T>(pending.Count);
+        for (var i = 0; i < pending.Count; i++)
         {
             try
             {
-                answers.Add(await calls[i]);
+                answers.Add(await pending[i]);
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {
-                logger.LogInformation("Node {Node} did not answer a logs request: {Reason}", live[i].Name, ex.Message);
-                unreachable.Add(live[i].Name);
+                logger.LogInformation("Node {Node} did not answer a logs request: {Reason}", asked[i].Name, ex.Message);
+                unreachable.Add(asked[i].Name);
             }
         }
 

@@ -1,7 +1,6 @@
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Status;
 using Brummer.Grains.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Brummer.Gateway.Services;
 
@@ -10,11 +9,9 @@ namespace Brummer.Gateway.Services;
 /// (no grain call); control calls validate against it, then call the process grain pinned to the node.
 /// </summary>
 public sealed class ScriptsService(
-    IClusterClient client,
     ClusterStatusCache cache,
     ClusterTargets targets,
     NodeCalls calls,
-    IOptions<GatewayOptions> options,
     TimeProvider time)
 {
     private const string NameIsRequired = "the script to act on (see scripts_list)";
@@ -27,10 +24,10 @@ public sealed class ScriptsService(
         return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(s => s.ToDto())]);
     }
 
-    public StatusResult Status(string? name, string? node) => Status(cache.Current, name, node);
+    public StatusResult Status(string? name, string? node) => Status(cache.Current, time.GetUtcNow(), name, node);
 
-    /// <summary>The status answer for one view of the cluster: a pure function of it (and of its nodes' freshness).</summary>
-    public static StatusResult Status(ClusterView view, string? name, string? node)
+    /// <summary>The status answer for one view of the cluster: a pure function of it and of its nodes' freshness at <paramref name="now"/>.</summary>
+    public static StatusResult Status(ClusterView view, DateTimeOffset now, string? name, string? node)
     {
         ArgumentNullException.ThrowIfNull(view);
         name = Arguments.OptionalName(name, "name");
@@ -49,7 +46,7 @@ public sealed class ScriptsService(
 
         return new StatusResult(
             view.AsOf.UtcDateTime,
-            [.. view.Nodes.Select(n => n.ToFreshnessDto())],
+            [.. view.Nodes.Select(n => n.ToFreshnessDto(now))],
             [.. processes.Select(p => p.ToDto())]);
     }
 
@@ -63,7 +60,7 @@ public sealed class ScriptsService(
     public async Task<RunScriptResult> RunAsync(string? name, string? node, CancellationToken cancellationToken)
     {
         var target = Resolve(name, node);
-        var result = await calls.CallAsync(target.Node.Name, Grain(target).RunAsync(), options.Value.ControlTimeout, cancellationToken);
+        var result = await calls.ControlAsync(target, (grain, deadline, ct) => grain.RunAsync(deadline, ct), stops: false, cancellationToken);
         cache.Apply(result.Process);
         return new RunScriptResult(result.Process.ToDto(), result.AlreadyRunning);
     }
@@ -76,7 +73,7 @@ public sealed class ScriptsService(
             throw new GatewayException(GatewayErrorKind.BadRequest, $"{InputText.Quote(target.Script)} on node '{target.Node.Name}' has never run; nothing to stop.");
         }
 
-        var process = await calls.CallAsync(target.Node.Name, Grain(target).StopAsync(), options.Value.ControlTimeout, cancellationToken);
+        var process = await calls.ControlAsync(target, (grain, deadline, ct) => grain.StopAsync(deadline, ct), stops: true, cancellationToken);
         cache.Apply(process);
         return new ProcessResult(process.ToDto());
     }
@@ -84,14 +81,11 @@ public sealed class ScriptsService(
     public async Task<ProcessResult> RestartAsync(string? name, string? node, CancellationToken cancellationToken)
     {
         var target = Resolve(name, node);
-        var process = await calls.CallAsync(target.Node.Name, Grain(target).RestartAsync(), options.Value.ControlTimeout, cancellationToken);
+        var process = await calls.ControlAsync(target, (grain, deadline, ct) => grain.RestartAsync(deadline, ct), stops: true, cancellationToken);
         cache.Apply(process);
         return new ProcessResult(process.ToDto());
     }
 
     private ProcessTarget Resolve(string? name, string? node) =>
         targets.Process(Arguments.RequiredName(name, "name", NameIsRequired), Arguments.OptionalName(node, "node"));
-
-    private IProcessGrain Grain(ProcessTarget target) =>
-        client.GetGrain<IProcessGrain>(new ProcessKey(target.Node.Name, target.Script).ToString());
 }

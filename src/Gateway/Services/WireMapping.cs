@@ -26,10 +26,10 @@ internal static class WireMapping
         p.ErrorCount,
         p.Urls ?? []);
 
-    public static NodeFreshnessDto ToFreshnessDto(this NodeView node) => new(node.Name, node.Status, node.ReceivedAt.UtcDateTime);
+    public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 
     public static NodeDto ToDto(this NodeView node, DateTimeOffset now) =>
-        new(node.Name, node.Address, node.Status, node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds));
+        new(node.Name, node.Address, node.StatusAt(now), node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds));
 
     public static LogLineDto ToDto(this LogEntry line) => new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
 

@@ -43,7 +43,7 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return NodeView.From(snapshot, time.GetUtcNow());
             }
 
-            if (existing.IsLost)
+            if (existing.IsLost || existing.HasLeft)
             {
                 return null;
             }
@@ -73,27 +73,36 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return null;
             }
 
-            if (existing.IsLost)
+            if (existing.IsLost || existing.HasLeft)
             {
                 outcome = DeltaOutcome.Stale;
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+            existing.Clock.Measured(now, delta.SentAt);
+            if (delta.Leaving)
+            {
+                // The goodbye: its processes as they ended, whether or not anything changed since the last push. Even
+                // after a gap: the node is going, there is nothing left to pull, and its final pushes are newest.
+                return existing.AsLeft(Math.Max(delta.ToVersion, existing.Version), Merge(delta.Processes, existing.Processes), now);
+            }
+
+            if (delta.FromVersion > existing.Version && delta.ToVersion > existing.Version)
+            {
+                outcome = DeltaOutcome.Gap;
                 return null;
             }
 
             if (delta.ToVersion <= existing.Version)
             {
                 // A heartbeat (or a late delta): nothing new, but the node is alive.
-                existing.Heard(time.GetUtcNow());
+                existing.Heard(now);
                 outcome = DeltaOutcome.Stale;
                 return null;
             }
 
-            if (delta.FromVersion > existing.Version)
-            {
-                outcome = DeltaOutcome.Gap;
-                return null;
-            }
-
-            return existing.With(delta.ToVersion, Merge(delta.Processes, existing.Processes), time.GetUtcNow());
+            return existing.With(delta.ToVersion, Merge(delta.Processes, existing.Processes), now);
         });
         return outcome;
     }
@@ -102,14 +111,17 @@ public sealed class ClusterStatusCache(TimeProvider time)
     public void Apply(ProcessInfo process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        Update(process.Node, existing => existing is { IsLost: false }
+        Update(process.Node, existing => existing is { IsLost: false, HasLeft: false }
             ? existing.With(existing.Version, Merge([process], existing.Processes), existing.ReceivedAt)
             : null);
     }
 
-    /// <summary>Marks a node and its processes lost (membership declared it dead); false if unknown or already lost.</summary>
+    /// <summary>
+    /// Marks a node and its processes lost (membership declared it dead); false if unknown, already lost, or if it
+    /// left on purpose — a node that said goodbye is dead to membership too, but it was not lost.
+    /// </summary>
     public bool MarkLost(string node) =>
-        Update(node, existing => existing is { IsLost: false } ? existing.AsLost() : null);
+        Update(node, existing => existing is { IsLost: false, HasLeft: false } ? existing.AsLost() : null);
 
     /// <summary>Replaces one node's view, under the write lock; <paramref name="next"/> returns null to change nothing.</summary>
     private bool Update(string node, Func<NodeView?, NodeView?> next)

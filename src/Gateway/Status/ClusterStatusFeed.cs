@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Brummer.Gateway.Nodes;
 using Brummer.Grains.Abstractions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Brummer.Gateway.Status;
 /// subscriptions, since they expire).
 /// </summary>
 internal sealed class ClusterStatusFeed(
-    IClusterClient client,
+    NodeClients nodes,
     ClusterStatusCache cache,
     GatewayMetrics metrics,
     IOptions<GatewayOptions> options,
@@ -24,8 +25,8 @@ internal sealed class ClusterStatusFeed(
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, byte> _syncing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _subscribed = new(StringComparer.Ordinal); // node → silo address@generation
+    private readonly ConcurrentDictionary<string, IStatusObserver> _references = new(StringComparer.Ordinal); // node → the reference it pushes to
     private StatusObserver? _observer; // Held strongly: object references are weak.
-    private IStatusObserver? _reference;
     private CancellationToken _stopping;
     private bool _outOfContact;
 
@@ -35,10 +36,12 @@ internal sealed class ClusterStatusFeed(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        _observer = new StatusObserver(cache, metrics, RequestResync);
-        _reference = client.CreateObjectReference<IStatusObserver>(_observer);
+        _observer = new StatusObserver(cache, metrics, RequestResync, Left);
+        nodes.Register(_observer);
+        // A node's own connection is up: move its subscription there, so its pushes no longer pass through another node.
+        nodes.Connected += node => StartSync(node, identity: null, "direct");
         var settings = options.Value;
-        var membership = client.GetGrain<IMembershipGrain>(0);
+        var attempt = 0;
         var knownVersion = -1L;
         var lastFullSync = DateTimeOffset.MinValue;
         var lastRenewal = DateTimeOffset.MinValue;
@@ -48,7 +51,7 @@ internal sealed class ClusterStatusFeed(
             {
                 // Bounded on this side too: a poll parked on a silo that dies meanwhile would otherwise wait for the
                 // 30 s response timeout before this gateway noticed anything.
-                var members = await membership.WatchAsync(knownVersion, settings.MembershipWait)
+                var members = await nodes.Membership(attempt).WatchAsync(knownVersion, settings.MembershipWait)
                     .WaitAsync(settings.MembershipWait + settings.RetryDelay, time, stoppingToken);
                 knownVersion = members.Version;
                 if (_outOfContact)
@@ -85,7 +88,8 @@ internal sealed class ClusterStatusFeed(
             }
             catch (TimeoutException)
             {
-                logger.LogDebug("A membership poll went unanswered; asking again (through another silo if that one is gone)");
+                attempt++;
+                logger.LogDebug("A membership poll went unanswered; asking again through another silo");
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -111,6 +115,7 @@ internal sealed class ClusterStatusFeed(
         {
             if (!node.IsLost && node.ReceivedAt < cutoff && cache.MarkLost(node.Name))
             {
+                nodes.Forget(node.Name);
                 metrics.NodeLost();
                 logger.LogWarning("Node {Node} is lost: silent for over {Limit} and no node of the cluster answers", node.Name, limit);
             }
@@ -138,6 +143,8 @@ internal sealed class ClusterStatusFeed(
                     _subscribed.Remove(node.Name);
                 }
 
+                nodes.Forget(node.Name);
+                _references.TryRemove(node.Name, out _);
                 metrics.NodeLost();
                 logger.LogWarning("Node {Node} is lost: the cluster declared it dead; its processes are marked lost", node.Name);
             }
@@ -179,7 +186,7 @@ internal sealed class ClusterStatusFeed(
     {
         try
         {
-            await client.GetGrain<INodeGrain>(node).SubscribeAsync(_reference!).WaitAsync(options.Value.CallTimeout, time, _stopping);
+            await nodes.For(node).GetGrain<INodeGrain>(node).SubscribeAsync(nodes.ObserverFor(node)).WaitAsync(options.Value.CallTimeout, time, _stopping);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -218,14 +225,37 @@ internal sealed class ClusterStatusFeed(
     /// <summary>A pushed delta showed a gap: pull that node's full snapshot (one pull at a time per node).</summary>
     private void RequestResync(string node) => StartSync(node, identity: null, "gap");
 
+    /// <summary>The node said goodbye: nothing more will come from it, so its connection and subscription go.</summary>
+    private void Left(string node)
+    {
+        lock (_subscribed)
+        {
+            _subscribed.Remove(node);
+        }
+
+        _references.TryRemove(node, out _);
+        nodes.Forget(node);
+        logger.LogInformation("Node {Node} left the cluster; its processes keep their final state", node);
+    }
+
     private async Task<bool> SyncNodeAsync(string node, CancellationToken cancellationToken)
     {
         try
         {
-            var grain = client.GetGrain<INodeGrain>(node);
+            var grain = nodes.For(node).GetGrain<INodeGrain>(node);
             var timeout = options.Value.CallTimeout;
-            await grain.SubscribeAsync(_reference!).WaitAsync(timeout, time, cancellationToken);
-            cache.Apply(await grain.GetSnapshotAsync().WaitAsync(timeout, time, cancellationToken));
+            var reference = nodes.ObserverFor(node);
+            await grain.SubscribeAsync(reference).WaitAsync(timeout, time, cancellationToken);
+            if (_references.TryGetValue(node, out var previous) && !ReferenceEquals(previous, reference))
+            {
+                // Moved to the node's own connection: the old reference would only get every push a second time.
+                _ = grain.UnsubscribeAsync(previous).WaitAsync(timeout, time, cancellationToken);
+            }
+
+            _references[node] = reference;
+            var snapshot = await grain.GetSnapshotAsync().WaitAsync(timeout, time, cancellationToken);
+            cache.Apply(snapshot);
+            nodes.Learned(node, snapshot.Incarnation, snapshot.GatewayEndpoint);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
@@ -239,10 +269,10 @@ internal sealed class ClusterStatusFeed(
     {
         _firstSync.TrySetCanceled(cancellationToken);
         await base.StopAsync(cancellationToken);
-        if (_reference is not null)
+        if (_observer is not null)
         {
-            await UnsubscribeAllAsync(_reference, cancellationToken);
-            client.DeleteObjectReference<IStatusObserver>(_reference);
+            await UnsubscribeAllAsync(cancellationToken);
+            await nodes.CloseAsync();
         }
     }
 
@@ -251,20 +281,15 @@ internal sealed class ClusterStatusFeed(
     /// the deltas of the scripts being stopped) to a reference that no longer exists, which Orleans logs as a warning.
     /// Best effort and brief: a node that is gone must not hold up shutdown; its subscription expires anyway.
     /// </summary>
-    private async Task UnsubscribeAllAsync(IStatusObserver reference, CancellationToken cancellationToken)
+    private async Task UnsubscribeAllAsync(CancellationToken cancellationToken)
     {
         var limit = options.Value.CallTimeout < TimeSpan.FromSeconds(1) ? options.Value.CallTimeout : TimeSpan.FromSeconds(1);
-        List<string> nodes;
-        lock (_subscribed)
+        await Task.WhenAll(_references.Select(async subscription =>
         {
-            nodes = [.. _subscribed.Keys];
-        }
-
-        await Task.WhenAll(nodes.Select(async node =>
-        {
+            var (node, reference) = (subscription.Key, subscription.Value);
             try
             {
-                await client.GetGrain<INodeGrain>(node).UnsubscribeAsync(reference).WaitAsync(limit, time, cancellationToken);
+                await nodes.For(node).GetGrain<INodeGrain>(node).UnsubscribeAsync(reference).WaitAsync(limit, time, cancellationToken);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -1,3 +1,4 @@
+using Brummer.Grains.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Brummer.Gateway.Status;
@@ -9,9 +10,13 @@ public readonly record struct ProcessTarget(NodeView Node, string Script);
 /// Resolves what a request names — a script, a node, both or neither — against the current <see cref="ClusterView"/>,
 /// with one message per mistake naming what does exist. Only discovered scripts are ever a target.
 /// </summary>
-public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOptions> options)
+public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOptions> options, TimeProvider time)
 {
-    /// <summary>The script to control: on <paramref name="node"/>, or on the default node when none is named.</summary>
+    /// <summary>
+    /// The script to act on: on <paramref name="node"/>, or on the default node when none is named. A node that is lost,
+    /// left or unresponsive is refused at once — the request would only wait for it, and then perhaps take effect
+    /// after the caller was told it failed.
+    /// </summary>
     public ProcessTarget Process(string name, string? node)
     {
         var view = cache.Current;
@@ -21,12 +26,18 @@ public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOpt
             throw UnknownScript(view, name, target.Name);
         }
 
-        if (target.IsLost)
+        var now = time.GetUtcNow();
+        var up = string.Join(", ", view.Nodes.Where(n => n.IsReachable(now)).Select(n => n.Name));
+        var why = target.State(now) switch
         {
-            var up = view.Nodes.Where(n => !n.IsLost).Select(n => n.Name);
-            throw new GatewayException(
-                GatewayErrorKind.Unavailable,
-                $"Node '{target.Name}' is lost (the cluster declared it dead); its scripts cannot be controlled until it rejoins. Nodes up: {string.Join(", ", up)}.");
+            NodeState.Lost => "is lost (the cluster declared it dead); its scripts cannot be controlled until it rejoins",
+            NodeState.Left => "left the cluster (it was stopped on purpose); its scripts cannot be controlled until it rejoins",
+            NodeState.Unresponsive => $"is unresponsive: not heard from for {(now - target.ReceivedAt).TotalSeconds:0.0} s (it sends a heartbeat every {StatusSubscription.Heartbeat.TotalSeconds:0} s); the request was not sent",
+            _ => null,
+        };
+        if (why is not null)
+        {
+            throw new GatewayException(GatewayErrorKind.Unavailable, $"Node '{target.Name}' {why}. Nodes up: {(up.Length == 0 ? "none" : up)}.");
         }
 
         return new ProcessTarget(target, name);

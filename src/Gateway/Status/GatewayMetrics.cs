@@ -14,8 +14,9 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _pulls;
     private readonly Counter<long> _lost;
 
-    public GatewayMetrics(IMeterFactory meters, ClusterStatusCache cache)
+    public GatewayMetrics(IMeterFactory meters, ClusterStatusCache cache, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(cache);
         var meter = meters.Create(MeterName);
@@ -24,8 +25,8 @@ public sealed class GatewayMetrics
         _lost = meter.CreateCounter<long>("brummer.gateway.nodes_lost", description: "Nodes the cluster declared dead while this gateway watched them.");
         meter.CreateObservableGauge(
             "brummer.gateway.nodes",
-            () => cache.Current.Nodes.GroupBy(n => n.Status).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))),
-            description: "Nodes in the gateway's view, by status (up, lost).");
+            () => cache.Current.Nodes.GroupBy(n => n.StatusAt(time.GetUtcNow())).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))),
+            description: "Nodes in the gateway's view, by status (up, unresponsive, left, lost).");
     }
 
     public void Delta(DeltaOutcome outcome) =>

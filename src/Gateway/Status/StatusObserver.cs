@@ -3,7 +3,7 @@ using Brummer.Grains.Abstractions;
 namespace Brummer.Gateway.Status;
 
 /// <summary>Receives pushed node changes: merges them, and asks for a full resync of a node when one was missed.</summary>
-internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics metrics, Action<string> onGap) : IStatusObserver
+internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics metrics, Action<string> onGap, Action<string> onLeft) : IStatusObserver
 {
     public Task OnChangesAsync(NodeDelta delta)
     {
@@ -14,6 +14,14 @@ internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics me
             onGap(delta.Node);
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task OnLeavingAsync(NodeDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        metrics.Delta(cache.Apply(delta));
+        onLeft(delta.Node);
         return Task.CompletedTask;
     }
 }

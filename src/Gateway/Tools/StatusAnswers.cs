@@ -13,7 +13,7 @@ namespace Brummer.Gateway.Tools;
 /// cached answer if it was built from the current view and the same node freshness, and otherwise builds and publishes
 /// a new one (two readers racing build equal answers; either may win).
 /// </summary>
-public sealed class StatusAnswers(ClusterStatusCache cache)
+public sealed class StatusAnswers(ClusterStatusCache cache, TimeProvider time)
 {
     private Answer? _answer;
 
@@ -21,11 +21,12 @@ public sealed class StatusAnswers(ClusterStatusCache cache)
     public CallToolResult Everything()
     {
         var view = cache.Current;
-        var heard = LastHeard(view);
+        var now = time.GetUtcNow();
+        var heard = Freshness(view, now);
         var answer = Volatile.Read(ref _answer);
         if (answer is null || !ReferenceEquals(answer.View, view) || answer.Heard != heard)
         {
-            answer = Answer.Build(view, heard);
+            answer = Answer.Build(view, now, heard);
             Volatile.Write(ref _answer, answer);
         }
 
@@ -33,23 +34,28 @@ public sealed class StatusAnswers(ClusterStatusCache cache)
         return new CallToolResult { StructuredContent = answer.Structured, Content = [new TextContentBlock { Text = answer.Text }] };
     }
 
-    /// <summary>Heartbeats move a node's freshness without a new view; the answer shows it, so it is part of the key.</summary>
-    private static long LastHeard(ClusterView view)
+    /// <summary>
+    /// What the answer shows that can change without a new view: each node's last heartbeat and whether it has gone
+    /// unresponsive meanwhile. Folded into one number (no allocation), part of the cache key.
+    /// </summary>
+    private static (long Heard, long States) Freshness(ClusterView view, DateTimeOffset now)
     {
         long heard = 0;
+        long states = 0;
         foreach (var node in view.Nodes)
         {
-            heard = Math.Max(heard, node.ReceivedAt.UtcTicks);
+            heard = unchecked(heard + node.ReceivedAt.UtcTicks);
+            states = unchecked((states * 5) + (int)node.State(now));
         }
 
-        return heard;
+        return (heard, states);
     }
 
-    private sealed record Answer(ClusterView View, long Heard, JsonElement Structured, string Text)
+    private sealed record Answer(ClusterView View, (long Heard, long States) Heard, JsonElement Structured, string Text)
     {
-        public static Answer Build(ClusterView view, long heard)
+        public static Answer Build(ClusterView view, DateTimeOffset now, (long, long) heard)
         {
-            var result = ScriptsService.Status(view, name: null, node: null);
+            var result = ScriptsService.Status(view, now, name: null, node: null);
             // The SDK's own options, so the structured content is what the SDK would have written.
             return new Answer(view, heard, JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions), StatusText.Render(result));
         }

@@ -6,6 +6,9 @@ public sealed class ProcessOptions
     /// <summary>How long a stopped process group gets after SIGTERM before SIGKILL.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest a stop can take once begun: SIGTERM, the stop timeout, SIGKILL and its grace.</summary>
+    public TimeSpan StopAllowance => StopTimeout + ProcessSupervisor.KillGrace;
+
     /// <summary>
     /// After the node dies without stopping its scripts, how long they get between the watchdog's SIGTERM and SIGKILL.
     /// </summary>

@@ -22,7 +22,8 @@ public sealed class ProcessSupervisor
     private const int LastLineLookback = 64;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+    /// <summary>How long a killed group may take to be gone before the supervisor reports it survived.</summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
     private readonly ScriptDefinition _script;
     private readonly NodeStatusTable _table;
@@ -68,9 +69,12 @@ public sealed class ProcessSupervisor
     public bool IsActive => Volatile.Read(ref _run) is not null;
 
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
-    public async Task<RunResult> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="deadline">When the start must have begun; past it (waiting behind another stop, or arriving late), nothing is done.</param>
+    public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
+
+    public async Task<RunResult> StartAsync(ControlDeadline deadline, CancellationToken cancellationToken = default)
     {
-        await _control.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
         try
         {
             return StartCore(restart: false);
@@ -82,9 +86,11 @@ public sealed class ProcessSupervisor
     }
 
     /// <summary>Stops the whole process group; returns once none of it is left. Stopping an idle script changes nothing.</summary>
-    public async Task<ProcessInfo?> StopAsync(CancellationToken cancellationToken = default)
+    public Task<ProcessInfo?> StopAsync(CancellationToken cancellationToken = default) => StopAsync(ControlDeadline.None, cancellationToken);
+
+    public async Task<ProcessInfo?> StopAsync(ControlDeadline deadline, CancellationToken cancellationToken = default)
     {
-        await _control.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
         try
         {
             await StopCoreAsync().ConfigureAwait(false);
@@ -96,10 +102,37 @@ public sealed class ProcessSupervisor
         }
     }
 
-    /// <summary>Stops the script if it runs, then starts it again with <see cref="ProcessInfo.Restarts"/> one higher.</summary>
-    public async Task<ProcessInfo> RestartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Takes the control lock, unless <paramref name="deadline"/> passes first: then throws, having done nothing. The
+    /// deadline is checked once more after the lock is taken, so a request that arrived late never acts.
+    /// </summary>
+    private async Task EnterAsync(ControlDeadline deadline, CancellationToken cancellationToken)
     {
-        await _control.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var remaining = deadline.Remaining(_time.GetUtcNow());
+        if (remaining == Timeout.InfiniteTimeSpan)
+        {
+            await _control.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (remaining <= TimeSpan.Zero || !await _control.WaitAsync(remaining, cancellationToken).ConfigureAwait(false))
+        {
+            throw ControlExpired.Exception(_table.Node, _script.Name, _time.GetUtcNow() - deadline.StartBy);
+        }
+
+        if (deadline.Remaining(_time.GetUtcNow()) <= TimeSpan.Zero)
+        {
+            _control.Release();
+            throw ControlExpired.Exception(_table.Node, _script.Name, _time.GetUtcNow() - deadline.StartBy);
+        }
+    }
+
+    /// <summary>Stops the script if it runs, then starts it again with <see cref="ProcessInfo.Restarts"/> one higher.</summary>
+    public Task<ProcessInfo> RestartAsync(CancellationToken cancellationToken = default) => RestartAsync(ControlDeadline.None, cancellationToken);
+
+    public async Task<ProcessInfo> RestartAsync(ControlDeadline deadline, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
         try
         {
             await StopCoreAsync().ConfigureAwait(false);

@@ -23,7 +23,9 @@ public sealed class NodeStatusTable
     private NodeSnapshot _snapshot;
     private long _version;
 
-    public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time)
+    /// <param name="gatewayEndpoint">Where Orleans clients (gateways) reach this node directly (host:port), if it has a client gateway.</param>
+    /// <param name="stopAllowance">The longest a stop can take once begun (published for callers to wait that long).</param>
+    public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time, string? gatewayEndpoint = null, TimeSpan stopAllowance = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(node);
         ArgumentNullException.ThrowIfNull(scripts);
@@ -41,7 +43,7 @@ public sealed class NodeStatusTable
         _cells = _slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal);
         // A new incarnation per table (one per node run): lets gateways tell a restarted node from a late message.
         Incarnation = time.GetUtcNow().UtcTicks;
-        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, [], Incarnation);
+        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _scripts, [], Incarnation, gatewayEndpoint, stopAllowance);
     }
 
     public string Node { get; }
@@ -86,7 +88,9 @@ public sealed class NodeStatusTable
                 _time.GetUtcNow(),
                 _scripts,
                 processes,
-                Incarnation));
+                Incarnation,
+                previous.GatewayEndpoint,
+                previous.StopAllowance));
         }
 
         _changed.Set();

@@ -12,7 +12,7 @@ namespace Brummer.Grains.Status;
 /// </summary>
 public sealed class StatusPublisher(NodeStatusTable table, IGrainFactory grains, ILogger<StatusPublisher> logger) : BackgroundService
 {
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+    public static TimeSpan HeartbeatInterval => StatusSubscription.Heartbeat;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

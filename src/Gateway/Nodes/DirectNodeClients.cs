@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Brummer.Grains.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Brummer.Gateway.Nodes;
+
+/// <summary>
+/// A connection of its own to each node: an Orleans client whose only gateway is that node's, so every call for the
+/// node goes straight to it and a node that hangs (paused, swapping, cut off) holds up nothing but its own calls.
+/// Until a node's connection is up, or if it cannot be made, calls go through the cluster-wide client.
+/// </summary>
+public sealed class DirectNodeClients(
+    IClusterClient shared,
+    Action<IClientBuilder> configure,
+    IOptions<GatewayOptions> options,
+    ILogger<DirectNodeClients> logger) : NodeClients
+{
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private IStatusObserver? _observer;
+    private IStatusObserver? _sharedReference;
+
+    public override IGrainFactory For(string node) =>
+        _connections.TryGetValue(node, out var connection) && connection.Client is { } client ? client : shared;
+
+    public override IStatusObserver ObserverFor(string node) =>
+        _connections.TryGetValue(node, out var connection) && connection.Reference is { } reference
+            ? reference
+            : _sharedReference ?? throw new InvalidOperationException("Register the observer first.");
+
+    public override IMembershipGrain Membership(int attempt)
+    {
+        // The cluster-wide client first; after a poll that went unanswered, each node's own silo in turn.
+        var direct = _connections.Values.Where(c => c.Client is not null).OrderBy(c => c.Node, StringComparer.Ordinal).ToList();
+        var choice = attempt % (direct.Count + 1);
+        return (choice == 0 ? shared : direct[choice - 1].Client!).GetGrain<IMembershipGrain>(0);
+    }
+
+    public override void Register(IStatusObserver observer)
+    {
+        _observer = observer;
+        _sharedReference = shared.CreateObjectReference<IStatusObserver>(observer);
+    }
+
+    public override void Learned(string node, long incarnation, string? gatewayEndpoint)
+    {
+        if (gatewayEndpoint is null || !IPEndPoint.TryParse(gatewayEndpoint, out var endpoint))
+        {
+            return;
+        }
+
+        while (true)
+        {
+            if (_connections.TryGetValue(node, out var existing))
+            {
+                if (existing.Incarnation == incarnation && existing.Endpoint.Equals(endpoint) && !existing.Failed)
+                {
+                    return;
+                }
+
+                if (!_connections.TryRemove(KeyValuePair.Create(node, existing)))
+                {
+                    continue;
+                }
+
+                _ = existing.CloseAsync(logger);
+            }
+
+            var connection = new Connection(node, incarnation, endpoint);
+            if (_connections.TryAdd(node, connection))
+            {
+                _ = ConnectAsync(connection);
+                return;
+            }
+        }
+    }
+
+    public override void Forget(string node)
+    {
+        if (_connections.TryRemove(node, out var connection))
+        {
+            _ = connection.CloseAsync(logger);
+        }
+    }
+
+    public override async ValueTask CloseAsync()
+    {
+        await Task.WhenAll(_connections.Values.Select(c => c.CloseAsync(logger)));
+        _connections.Clear();
+        if (_sharedReference is not null)
+        {
+            shared.DeleteObjectReference<IStatusObserver>(_sharedReference);
+        }
+    }
+
+    private async Task ConnectAsync(Connection connection)
+    {
+        var builder = new HostBuilder().UseOrleansClient(client =>
+        {
+            configure(client);
+            client.UseStaticClustering(connection.Endpoint);
+        });
+        var host = builder.Build();
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.Value.CallTimeout);
+            await host.StartAsync(timeout.Token);
+            var client = host.Services.GetRequiredService<IClusterClient>();
+            connection.Host = host;
+            connection.Reference = _observer is null ? null : client.CreateObjectReference<IStatusObserver>(_observer);
+            connection.Client = client;
+            logger.LogDebug("Connected to node {Node} directly at {Endpoint}", connection.Node, connection.Endpoint);
+            OnConnected(connection.Node);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Calls keep going through the cluster-wide client; the next resync of the node tries again.
+            connection.Failed = true;
+            logger.LogInformation("Could not connect to node {Node} directly at {Endpoint} ({Reason}); using the cluster connection", connection.Node, connection.Endpoint, ex.Message);
+            host.Dispose();
+        }
+    }
+
+    private sealed class Connection(string node, long incarnation, IPEndPoint endpoint)
+    {
+        public string Node { get; } = node;
+
+        public long Incarnation { get; } = incarnation;
+
+        public IPEndPoint Endpoint { get; } = endpoint;
+
+        public volatile bool Failed;
+
+        public IHost? Host { get; set; }
+
+        public IStatusObserver? Reference { get; set; }
+
+        public IClusterClient? Client { get; set; }
+
+        public async Task CloseAsync(ILogger logger)
+        {
+            var host = Host;
+            Client = null;
+            if (host is null)
+            {
+                return;
+            }
+
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await host.StopAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogDebug(ex, "Closing the connection to node {Node} failed", Node);
+            }
+            finally
+            {
+                host.Dispose();
+            }
+        }
+    }
+}

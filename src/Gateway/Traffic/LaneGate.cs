@@ -1,0 +1,71 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Brummer.Gateway.Traffic;
+
+/// <summary>
+/// Lets each request into its <see cref="RequestLane"/> when a permit is free, waiting at most as long as the lane's
+/// calls may take (a control call's whole time limit counts from its arrival). A request that cannot get in by then
+/// is answered 503 having done nothing — so a busy gateway never carries out a request after refusing it.
+/// </summary>
+internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> options, TimeProvider time, ILogger<LaneGate> logger)
+{
+    private readonly PartitionedRateLimiter<HttpContext> _lanes = RequestLanes.Create(Environment.ProcessorCount);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        RequestArrival.Stamp(context, time.GetUtcNow());
+        var lane = RequestLanes.LaneOf(context);
+        if (lane == RequestLane.None)
+        {
+            await next(context);
+            return;
+        }
+
+        var settings = options.Value;
+        var patience = lane switch
+        {
+            RequestLane.Control => settings.ControlTimeout / 2,
+            RequestLane.Logs => settings.LogsTimeout,
+            _ => settings.CallTimeout * 6,
+        };
+        RateLimitLease lease;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
+        {
+            wait.CancelAfter(patience);
+            try
+            {
+                lease = await _lanes.AcquireAsync(context, 1, wait.Token);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                await BusyAsync(context, lane, $"it waited {patience.TotalSeconds:0.#} s for a turn");
+                return;
+            }
+        }
+
+        using (lease)
+        {
+            if (!lease.IsAcquired)
+            {
+                await BusyAsync(context, lane, "the queue is full");
+                return;
+            }
+
+            await next(context);
+        }
+    }
+
+    private Task BusyAsync(HttpContext context, RequestLane lane, string why)
+    {
+        logger.LogInformation("{Lane} request refused: {Why}", lane, why);
+        context.Response.Headers.RetryAfter = "1";
+        return Problems.WriteAsync(
+            context,
+            StatusCodes.Status503ServiceUnavailable,
+            "Busy",
+            $"The gateway is busy with other {lane.ToString().ToLowerInvariant()} requests ({why}); this one was not carried out. Try again.");
+    }
+}
