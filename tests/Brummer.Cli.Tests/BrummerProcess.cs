@@ -107,6 +107,10 @@ internal sealed class BrummerProcess : IAsyncDisposable
         return seen.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
     }
 
+    /// <summary>SIGSTOP (<paramref name="paused"/>) or SIGCONT to brummer alone: a machine that hangs, then comes back.</summary>
+    public void Pause(bool paused) =>
+        Process.Start("kill", [paused ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
     /// <summary>SIGKILL to brummer alone (not its children): a crash it cannot clean up after.</summary>
     public async Task KillHardAsync()
     {

@@ -45,24 +45,29 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     public static string RedisUrl(string hostPort) => $"redis://{hostPort}";
 
     /// <summary>Starts a node and returns once it has joined the cluster.</summary>
-    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort)
+    /// <param name="failureDetection">Seconds before the cluster declares a silent node dead (fast by default).</param>
+    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, string failureDetection = FailureDetectionSeconds)
     {
         var node = BrummerProcess.Start(
             "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
             "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
-            "--failure-detection", FailureDetectionSeconds, "--stop-timeout", "1");
+            "--failure-detection", failureDetection, "--stop-timeout", "1");
         _processes.Add(node);
         await node.WaitForOutputAsync($"Node '{name}' joined");
         return node;
     }
 
+    /// <summary>The gateway started last, as an OS process (for its output).</summary>
+    public BrummerProcess? Gateway { get; private set; }
+
     /// <summary>Starts a gateway and returns an MCP client connected to it, once it serves.</summary>
-    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null)
+    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] options)
     {
         var gateway = BrummerProcess.Start(
             environment ?? new Dictionary<string, string>(),
-            "gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
+            ["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. options]);
         _processes.Add(gateway);
+        Gateway = gateway;
         var url = await gateway.McpUrlAsync();
         GatewayUrl = new Uri(url, "/");
         var mcp = await McpCalls.ConnectAsync(url);

@@ -301,4 +301,77 @@ public sealed class ClusterStatusCacheTests
         Assert.Same(current, cache.Current);
         Assert.Null(cache.Current.Find("elsewhere"));
     }
+
+    [Fact]
+    public void Leaving_MergesTheFinalStates_MarksTheNodeLeft_AndMembershipCannotMakeItLost()
+    {
+        var cache = CacheAtVersion2();
+
+        var outcome = cache.Apply(Delta(2, 4, 1, Process("web", ProcessStatus.Stopped, 3), Process("build", ProcessStatus.Stopped, 4)) with { Leaving = true });
+
+        Assert.Equal(DeltaOutcome.Applied, outcome);
+        var node = cache.Current.Find(Node)!;
+        Assert.True(node.HasLeft);
+        Assert.Equal("left", node.StatusAt(_time.GetUtcNow()));
+        Assert.Equal(ProcessStatus.Stopped, Get(cache, "web").Status);
+        Assert.False(cache.MarkLost(Node), "a node that said goodbye is not lost when membership later drops it");
+        Assert.Equal("left", cache.Current.Find(Node)!.StatusAt(_time.Advance(TimeSpan.FromMinutes(5))));
+        Assert.All(cache.Current.Find(Node)!.Processes, p => Assert.Equal(ProcessStatus.Stopped, p.Status));
+    }
+
+    [Fact]
+    public void Leaving_WithNothingNew_StillMarksTheNodeLeft()
+    {
+        var cache = CacheAtVersion2();
+
+        cache.Apply(Delta(2, 2, 1) with { Leaving = true });
+
+        Assert.True(cache.Current.Find(Node)!.HasLeft);
+    }
+
+    [Fact]
+    public void LeftNode_RejoiningWithANewIncarnation_IsUpWithItsFreshState()
+    {
+        var cache = CacheAtVersion2();
+        cache.Apply(Delta(2, 2, 1) with { Leaving = true });
+
+        Assert.True(cache.Apply(Snapshot(1, 2, Process("lint", ProcessStatus.Running, 1))));
+
+        var node = cache.Current.Find(Node)!;
+        Assert.False(node.HasLeft);
+        Assert.Equal("up", node.StatusAt(_time.GetUtcNow()));
+        Assert.Equal(["lint"], node.Processes.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void SilentNode_IsUnresponsiveAfterThreeMissedHeartbeats_AndUpAgainWhenHeard()
+    {
+        var cache = CacheAtVersion2();
+        var node = cache.Current.Find(Node)!;
+
+        Assert.Equal("up", node.StatusAt(_time.Advance(StatusSubscription.Heartbeat * 3)));
+        Assert.Equal("unresponsive", node.StatusAt(_time.Advance(TimeSpan.FromSeconds(1))));
+        Assert.False(node.IsReachable(_time.GetUtcNow()));
+
+        cache.Apply(Delta(2, 2, 1)); // a heartbeat
+        Assert.Equal("up", cache.Current.Find(Node)!.StatusAt(_time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void ClockOffset_IsTheSmallestReceiveMinusSendSeen_AndConvertsDeadlinesToTheNodesClock()
+    {
+        var cache = CacheAtVersion2();
+        var nodeClockBehind = TimeSpan.FromMinutes(3); // the node's clock reads 3 minutes earlier than the gateway's
+
+        cache.Apply(Delta(2, 2, 1) with { SentAt = _time.GetUtcNow() - nodeClockBehind - TimeSpan.FromMilliseconds(40) });
+        _time.Advance(TimeSpan.FromSeconds(2));
+        cache.Apply(Delta(2, 2, 1) with { SentAt = _time.GetUtcNow() - nodeClockBehind - TimeSpan.FromMilliseconds(5) });
+        _time.Advance(TimeSpan.FromSeconds(2));
+        cache.Apply(Delta(2, 2, 1) with { SentAt = _time.GetUtcNow() - nodeClockBehind - TimeSpan.FromMilliseconds(900) }); // a slow delivery
+
+        var clock = cache.Current.Find(Node)!.Clock;
+        Assert.InRange(clock.Offset, nodeClockBehind + TimeSpan.FromMilliseconds(5), nodeClockBehind + TimeSpan.FromMilliseconds(15));
+        var deadline = _time.GetUtcNow().AddSeconds(10);
+        Assert.InRange(clock.ToNodeTime(deadline), deadline - nodeClockBehind - TimeSpan.FromMilliseconds(15), deadline - nodeClockBehind - TimeSpan.FromMilliseconds(5));
+    }
 }

@@ -112,7 +112,7 @@ public sealed class DirectNodeClients(
             connection.Host = host;
             connection.Reference = _observer is null ? null : client.CreateObjectReference<IStatusObserver>(_observer);
             connection.Client = client;
-            logger.LogDebug("Connected to node {Node} directly at {Endpoint}", connection.Node, connection.Endpoint);
+            logger.LogInformation("Connected to node {Node} directly at {Endpoint}", connection.Node, connection.Endpoint);
             OnConnected(connection.Node);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
