@@ -2,6 +2,7 @@ using System.Net;
 using Brummer.Clustering;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
+using Brummer.Silo.Membership;
 using Brummer.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,6 +58,13 @@ public static class SiloHostingExtensions
         });
 
         AddNodeServices(builder, options, catalog, $"{options.Advertise}:{siloPort}");
+        if (connection.Provider is ClusterProvider.Redis or ClusterProvider.Postgres)
+        {
+            // An external store can lose its data while the nodes run; Orleans alone never recovers from that.
+            builder.Services.AddOptions<MembershipRepairOptions>().BindConfiguration("Brummer:Membership");
+            builder.Services.AddHostedService<MembershipTableRepair>();
+        }
+
         return builder;
     }
 
@@ -74,6 +82,7 @@ public static class SiloHostingExtensions
     private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address)
     {
         builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes);
+        builder.Services.AddSingleton<MembershipStoreHealth>();
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }
