@@ -50,7 +50,7 @@ public sealed class ScriptsService(IClusterClient client, ClusterStatusCache cac
     {
         var view = cache.Current;
         var now = time.GetUtcNow();
-        return new NodesResult([.. view.Nodes.Select(n => NodeDto.From(n, now))]);
+        return new NodesResult([.. view.Nodes.Select(n => NodeDto.From(n, now))], MembershipDto.From(cache.MembershipDegraded));
     }
 
     public async Task<RunScriptResult> RunAsync(string? name, string? node, CancellationToken cancellationToken)
