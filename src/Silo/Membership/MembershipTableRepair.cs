@@ -135,20 +135,21 @@ internal sealed class MembershipTableRepair(
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            // Both providers fail this way when the version row is gone (Redis: "version is missing"; ADO.NET: no row
-            // at all). Initializing creates the row only if it is missing, so it is safe whatever the cause was.
+            // Said at once: when the store is down, the attempt below waits out the client's timeout a second time.
             logger.LogDebug(ex, "Reading the membership table failed; re-creating its version row if it is missing");
+            Report($"the membership store cannot be read: {Describe(ex)}");
         }
 
         try
         {
+            // Both providers fail as above when the version row is gone (Redis: "version is missing"; ADO.NET: no row
+            // at all). Initializing creates the row only if it is missing, so it is safe whatever the cause was.
             await store.InitializeMembershipTableAsync(tryInitTableVersion: true, cancellationToken);
             return await store.ReadAllAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             logger.LogDebug(ex, "The membership store cannot be read");
-            Report($"the membership store cannot be read: {Describe(ex)}");
             return null;
         }
     }
