@@ -61,6 +61,7 @@ public static class SiloHostingExtensions
         if (connection.Provider is ClusterProvider.Redis or ClusterProvider.Postgres)
         {
             // An external store can lose its data while the nodes run; Orleans alone never recovers from that.
+            builder.Services.AddSingleton<MembershipStoreHealth>();
             builder.Services.AddOptions<MembershipRepairOptions>().BindConfiguration("Brummer:Membership");
             builder.Services.AddHostedService<MembershipTableRepair>();
         }
@@ -82,7 +83,6 @@ public static class SiloHostingExtensions
     private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address)
     {
         builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes);
-        builder.Services.AddSingleton<MembershipStoreHealth>();
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }

@@ -6,10 +6,11 @@ namespace Brummer.Silo.Membership;
 
 /// <summary>
 /// Answers membership questions from the local silo's view, with the state of the membership store as this node
-/// sees it; reentrant so that long polls never queue each other.
+/// sees it; reentrant so that long polls never queue each other. A silo whose membership lives in no external store
+/// (<c>brummer up</c>, dev clustering, in-process test clusters) has no <see cref="MembershipStoreHealth"/>: healthy.
 /// </summary>
 [StatelessWorker(1), Reentrant]
-public sealed class MembershipGrain(IClusterMembershipService membership, MembershipStoreHealth store) : Grain, IMembershipGrain
+public sealed class MembershipGrain(IClusterMembershipService membership, MembershipStoreHealth? store = null) : Grain, IMembershipGrain
 {
     public async Task<ClusterMembers> WatchAsync(long knownVersion, TimeSpan maxWait)
     {
@@ -45,5 +46,5 @@ public sealed class MembershipGrain(IClusterMembershipService membership, Member
             m.SiloAddress.Endpoint.ToString(),
             m.SiloAddress.Generation,
             m.Status == SiloStatus.Active))],
-        store.Degraded);
+        store?.Degraded);
 }
