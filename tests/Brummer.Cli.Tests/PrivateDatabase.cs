@@ -42,19 +42,26 @@ internal sealed class PrivateDatabase : IAsyncDisposable
         await _database.CreateCommand("TRUNCATE orleansmembershiptable, orleansmembershipversiontable")
             .ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
 
-    /// <summary>The silos in the cluster's membership table: name and Orleans status (3 = active, 6 = dead).</summary>
-    public async Task<IReadOnlyList<(string Name, int Status)>> MembersAsync(string clusterId)
+    /// <summary>
+    /// The cluster's Orleans membership table: its version (-1 if it has none) and each silo's name and Orleans status
+    /// (3 = active, 6 = dead).
+    /// </summary>
+    public async Task<MembershipRows> MembersAsync(string clusterId)
     {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var version = _database.CreateCommand("SELECT version FROM orleansmembershipversiontable WHERE deploymentid = $1");
+        version.Parameters.Add(new NpgsqlParameter { Value = clusterId });
+        var tableVersion = await version.ExecuteScalarAsync(cancellationToken) is int v ? v : -1;
         await using var query = _database.CreateCommand("SELECT siloname, status FROM orleansmembershiptable WHERE deploymentid = $1");
         query.Parameters.Add(new NpgsqlParameter { Value = clusterId });
-        await using var rows = await query.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        await using var rows = await query.ExecuteReaderAsync(cancellationToken);
         var members = new List<(string, int)>();
-        while (await rows.ReadAsync(TestContext.Current.CancellationToken))
+        while (await rows.ReadAsync(cancellationToken))
         {
             members.Add((rows.GetString(0), rows.GetInt32(1)));
         }
 
-        return members;
+        return new(tableVersion, members);
     }
 
     public async ValueTask DisposeAsync()

@@ -63,17 +63,21 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     public Task StartAgainAsync() => StartServerAsync();
 
-    /// <summary>The silos in the cluster's Orleans membership hash: name and Orleans status (3 = active, 6 = dead).</summary>
-    public async Task<IReadOnlyList<(string Name, int Status)>> MembersAsync(string clusterId)
+    /// <summary>
+    /// The cluster's Orleans membership table: its version (-1 if it has none) and each silo's name and Orleans status
+    /// (3 = active, 6 = dead).
+    /// </summary>
+    public async Task<MembershipRows> MembersAsync(string clusterId)
     {
         await using var redis = await ConnectAsync();
         // Orleans.Clustering.Redis keeps a cluster in one hash, "{service id}/members/{cluster id}", with a "Version" field.
         var fields = await redis.GetDatabase().HashGetAllAsync($"{ClusteringExtensions.ServiceId}/members/{clusterId}");
-        return [.. fields.Where(f => f.Name != "Version").Select(f =>
+        var version = fields.Where(f => f.Name == "Version").Select(f => (int)f.Value).DefaultIfEmpty(-1).Single();
+        return new(version, [.. fields.Where(f => f.Name != "Version").Select(f =>
         {
             using var row = JsonDocument.Parse(f.Value.ToString());
             return (row.RootElement.GetProperty("SiloName").GetString()!, row.RootElement.GetProperty("Status").GetInt32());
-        })];
+        })]);
     }
 
     private async Task StartServerAsync()
