@@ -35,6 +35,10 @@ internal sealed class MembershipTableRepair(
     // Each write moves the version by one: this bounds one check's work when a long-lived cluster's version is high.
     private const int MaxWritesPerCheck = 2_000;
 
+    // Writes lost in a row before this check gives up for now: each loss is another node's progress, so a node that
+    // keeps losing leaves the rest to the others (or to its next check) instead of spinning on the store.
+    private const int MaxLostWritesInARow = 100;
+
     private MembershipTableData? _lastGood;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -158,18 +162,21 @@ internal sealed class MembershipTableRepair(
     {
         var started = time.GetTimestamp();
         var restored = 0;
-        for (var writes = 0; writes < MaxWritesPerCheck && silo.CurrentStatus == SiloStatus.Active; writes++)
+        var lost = 0;
+        for (var writes = 0; writes < MaxWritesPerCheck && lost < MaxLostWritesInARow && silo.CurrentStatus == SiloStatus.Active; writes++)
         {
             var next = table.Version.Next();
+            bool won;
             if (Missing(table) is { } missing)
             {
-                restored += await store.InsertRowAsync(missing, next, cancellationToken) ? 1 : 0;
+                won = await store.InsertRowAsync(missing, next, cancellationToken);
+                restored += won ? 1 : 0;
             }
             else if (Revived(table) is { } revived)
             {
                 // Only a node paused through its own death and the reset can be alive here: it must not come back.
                 revived.Item1.Status = SiloStatus.Dead;
-                await store.UpdateRowAsync(revived.Item1, revived.Item2, next, cancellationToken);
+                won = await store.UpdateRowAsync(revived.Item1, revived.Item2, next, cancellationToken);
             }
             else if (table.Version.Version <= seen)
             {
@@ -187,20 +194,21 @@ internal sealed class MembershipTableRepair(
 
                 var (mine, etag) = table.TryGet(silo.SiloAddress)!;
                 mine.IAmAliveTime = time.GetUtcNow().UtcDateTime;
-                await store.UpdateRowAsync(mine, etag, next, cancellationToken);
+                won = await store.UpdateRowAsync(mine, etag, next, cancellationToken);
             }
             else
             {
                 _lastGood = table;
                 Report(null);
                 logger.LogWarning(
-                    "Restored the membership table in {Elapsed:0} ms: {Restored} row(s) put back, version now {Version}",
+                    "The membership table is whole again after {Elapsed:0} ms: {Restored} row(s) put back by this node, version now {Version}",
                     time.GetElapsedTime(started).TotalMilliseconds, restored, table.Version.Version);
                 await CatchUpAsync(table, cancellationToken);
                 return;
             }
 
             // Whether that write won or lost a race with another node, the table has moved on: read it again.
+            lost = won ? 0 : lost + 1;
             table = await store.ReadAllAsync(cancellationToken);
         }
     }
