@@ -17,11 +17,16 @@ public interface IMembershipGrain : IGrainWithIntegerKey
     Task<ClusterMembers> WatchAsync(long knownVersion, TimeSpan maxWait);
 }
 
-/// <summary>One version of the cluster membership.</summary>
+/// <summary>
+/// One version of the cluster membership, and whether the store behind it is healthy: <paramref name="Degraded"/> says
+/// why it is not (its data vanished and is being restored, or it cannot be read), null when it is. Until it is
+/// healthy again, a node that dies may not be declared dead.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.cluster-members")]
 public sealed record ClusterMembers(
     [property: Id(0)] long Version,
-    [property: Id(1)] ImmutableArray<ClusterMember> Members);
+    [property: Id(1)] ImmutableArray<ClusterMember> Members,
+    [property: Id(2)] string? Degraded = null);
 
 /// <summary>A silo in the membership table: a node's name, its address and generation, and whether it is active.</summary>
 [GenerateSerializer, Immutable, Alias("brummer.cluster-member")]

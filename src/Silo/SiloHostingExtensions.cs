@@ -2,6 +2,7 @@ using System.Net;
 using Brummer.Clustering;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
+using Brummer.Silo.Membership;
 using Brummer.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,6 +58,14 @@ public static class SiloHostingExtensions
         });
 
         AddNodeServices(builder, options, catalog, Endpoint(options.Advertise, siloPort), Endpoint(options.Advertise, gatewayPort));
+        if (connection.Provider is ClusterProvider.Redis or ClusterProvider.Postgres)
+        {
+            // An external store can lose its data while the nodes run; Orleans alone never recovers from that.
+            builder.Services.AddSingleton<MembershipStoreHealth>();
+            builder.Services.AddOptions<MembershipRepairOptions>().BindConfiguration("Brummer:Membership");
+            builder.Services.AddHostedService<MembershipTableRepair>();
+        }
+
         return builder;
     }
 

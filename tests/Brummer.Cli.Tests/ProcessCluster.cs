@@ -32,14 +32,21 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             return value;
         }
 
-        var why = $"{variable} is not set (.ci/run starts the server and sets it)";
+        Unavailable($"{variable} is not set (.ci/run starts the server and sets it)");
+        return string.Empty;
+    }
+
+    /// <summary>A program a test runs itself; skipped locally without it, fails in CI (.ci/services.sh installs it).</summary>
+    public static void RequireInstalled(string program) => Unavailable($"{program} is not installed (.ci/services.sh installs it)");
+
+    private static void Unavailable(string why)
+    {
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(why);
         }
 
         Assert.Skip(why);
-        return string.Empty;
     }
 
     public static string RedisUrl(string hostPort) => $"redis://{hostPort}";

@@ -199,6 +199,7 @@ public sealed class McpToolsTests(ClusterFixture cluster)
         Assert.Equal("up", node.GetProperty("status").GetString());
         Assert.StartsWith("127.0.0.1:", node.GetProperty("address").GetString(), StringComparison.Ordinal);
         Assert.True(node.GetProperty("processes").GetProperty("running").GetInt32() >= 1);
+        Assert.Equal("ok", nodes.GetProperty("membership").GetProperty("status").GetString());
 
         await cluster.CallAsync("scripts_stop", new { name = "churn18" });
     }

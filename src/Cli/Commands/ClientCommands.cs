@@ -63,7 +63,7 @@ internal static class ClientCommands
             }
 
             var result = JsonSerializer.Deserialize<NodesResult>(body)!;
-            return Table.Render(["NODE", "ADDRESS", "STATUS", "LAST HEARD", "PROCESSES"], result.Nodes.Select(n => new[]
+            var table = Table.Render(["NODE", "ADDRESS", "STATUS", "LAST HEARD", "PROCESSES"], result.Nodes.Select(n => new[]
             {
                 n.Name,
                 n.Address,
@@ -71,6 +71,10 @@ internal static class ClientCommands
                 $"{n.AgeMs / 1000.0:0.0}s ago",
                 n.Processes.Count == 0 ? "-" : string.Join(", ", n.Processes.Select(kv => $"{kv.Key}: {kv.Value}")),
             }));
+            // Only when it matters: a healthy store is the normal case and needs no line.
+            return result.Membership is { Status: "degraded" } membership
+                ? $"{table}{Environment.NewLine}membership degraded: {membership.Reason}"
+                : table;
         }));
 
         return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),

@@ -59,4 +59,10 @@ public sealed record NodeDto(
     [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs);
 
 public sealed record NodesResult(
-    [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes);
+    [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes,
+    [property: JsonPropertyName("membership")] MembershipDto Membership);
+
+[Description("Whether the cluster's membership store (Redis, PostgreSQL) is healthy, as the node this gateway talks to sees it.")]
+public sealed record MembershipDto(
+    [property: JsonPropertyName("status"), Description("ok, or degraded: the store lost its data or cannot be read. Nodes put lost data back within seconds; until then a node that dies may not be reported lost.")] string Status,
+    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it is degraded; null when ok.")] string? Reason);

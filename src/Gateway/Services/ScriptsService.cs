@@ -54,7 +54,7 @@ public sealed class ScriptsService(
     {
         var view = cache.Current;
         var now = time.GetUtcNow();
-        return new NodesResult([.. view.Nodes.Select(n => n.ToDto(now))]);
+        return new NodesResult([.. view.Nodes.Select(n => n.ToDto(now))], cache.MembershipDegraded.ToMembershipDto());
     }
 
     public async Task<RunScriptResult> RunAsync(string? name, string? node, CancellationToken cancellationToken)

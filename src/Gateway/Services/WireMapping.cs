@@ -31,6 +31,9 @@ internal static class WireMapping
     public static NodeDto ToDto(this NodeView node, DateTimeOffset now) =>
         new(node.Name, node.Address, node.StatusAt(now), node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds));
 
+    /// <summary>The membership store's health from the degradation reason the nodes report (null: healthy).</summary>
+    public static MembershipDto ToMembershipDto(this string? degraded) => degraded is null ? new("ok", null) : new("degraded", degraded);
+
     public static LogLineDto ToDto(this LogEntry line) => new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
 
     public static ErrorDto ToDto(this ErrorReport error) =>

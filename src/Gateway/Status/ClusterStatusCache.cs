@@ -26,8 +26,18 @@ public sealed class ClusterStatusCache(TimeProvider time)
 {
     private readonly Lock _writeGate = new();
     private ClusterView _current = ClusterView.Empty;
+    private string? _membershipDegraded;
 
     public ClusterView Current => Volatile.Read(ref _current);
+
+    /// <summary>
+    /// Why the cluster's membership store is degraded, as the node answering this gateway's membership poll last said;
+    /// null when it is healthy. Until it is repaired, a node that dies may not be reported lost.
+    /// </summary>
+    public string? MembershipDegraded => Volatile.Read(ref _membershipDegraded);
+
+    /// <summary>Records what a membership poll said of the store; returns what was recorded before.</summary>
+    public string? RecordMembership(string? degraded) => Interlocked.Exchange(ref _membershipDegraded, degraded);
 
     /// <summary>Applies a full node snapshot; ignored if not newer than what the gateway holds of that run of the node.</summary>
     public bool Apply(NodeSnapshot snapshot)

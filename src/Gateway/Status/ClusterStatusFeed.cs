@@ -54,6 +54,7 @@ internal sealed class ClusterStatusFeed(
                 var members = await nodes.Membership(attempt).WatchAsync(knownVersion, settings.MembershipWait)
                     .WaitAsync(settings.MembershipWait + settings.RetryDelay, time, stoppingToken);
                 knownVersion = members.Version;
+                RecordMembership(members.Degraded);
                 if (_outOfContact)
                 {
                     _outOfContact = false;
@@ -105,6 +106,19 @@ internal sealed class ClusterStatusFeed(
                 knownVersion = -1;
                 await Task.Delay(settings.RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void RecordMembership(string? degraded)
+    {
+        var previous = cache.RecordMembership(degraded);
+        if (degraded is not null && !string.Equals(previous, degraded, StringComparison.Ordinal))
+        {
+            logger.LogWarning("The cluster's membership is degraded: {Reason}", degraded);
+        }
+        else if (degraded is null && previous is not null)
+        {
+            logger.LogInformation("The cluster's membership is healthy again");
         }
     }
 

@@ -4,9 +4,13 @@ using Orleans.Runtime;
 
 namespace Brummer.Silo.Membership;
 
-/// <summary>Answers membership questions from the local silo's view; reentrant so that long polls never queue each other.</summary>
+/// <summary>
+/// Answers membership questions from the local silo's view, with the state of the membership store as this node
+/// sees it; reentrant so that long polls never queue each other. A silo whose membership lives in no external store
+/// (<c>brummer up</c>, dev clustering, in-process test clusters) has no <see cref="MembershipStoreHealth"/>: healthy.
+/// </summary>
 [StatelessWorker(1), Reentrant]
-public sealed class MembershipGrain(IClusterMembershipService membership) : Grain, IMembershipGrain
+public sealed class MembershipGrain(IClusterMembershipService membership, MembershipStoreHealth? store = null) : Grain, IMembershipGrain
 {
     public async Task<ClusterMembers> WatchAsync(long knownVersion, TimeSpan maxWait)
     {
@@ -35,11 +39,12 @@ public sealed class MembershipGrain(IClusterMembershipService membership) : Grai
         return From(membership.CurrentSnapshot);
     }
 
-    private static ClusterMembers From(ClusterMembershipSnapshot snapshot) => new(
+    private ClusterMembers From(ClusterMembershipSnapshot snapshot) => new(
         snapshot.Version.Value,
         [.. snapshot.Members.Values.Select(m => new Grains.Abstractions.ClusterMember(
             m.Name,
             m.SiloAddress.Endpoint.ToString(),
             m.SiloAddress.Generation,
-            m.Status == SiloStatus.Active))]);
+            m.Status == SiloStatus.Active))],
+        store?.Degraded);
 }
