@@ -93,7 +93,7 @@ internal sealed class ContentionReport(LoadTestOptions options) : IReport
         s.AppendLine("| target (issue) | measured | verdict |");
         s.AppendLine("|---|---:|---|");
         var (idle, contended, again) = (IdleBefore[0].Latency.P99, Contended[0].Latency.P99, IdleAfter[0].Latency.P99);
-        s.AppendLine(Invariant($"| `scripts_status` p99 under {options.SearchClients} looping searches ≤ 2× idle | {contended:0.00} ms ÷ {idle:0.00} ms = **{contended / idle:0.00}×** (÷ idle again {again:0.00} ms: {contended / again:0.00}×) | {Verdict(contended / Math.Max(idle, again) <= TargetP99Ratio && contended / idle <= TargetP99Ratio)} |"));
+        s.AppendLine(Invariant($"| `scripts_status` p99 under {options.SearchClients} looping searches ≤ 2× idle (the first idle window) | {contended:0.00} ms ÷ {idle:0.00} ms = **{contended / idle:0.00}×** (÷ idle again {again:0.00} ms: {contended / again:0.00}×) | {Verdict(contended / idle <= TargetP99Ratio)} |"));
         var statusErrors = IdleBefore[0].Errors + Contended[0].Errors + IdleAfter[0].Errors;
         s.AppendLine(Invariant($"| 0 `scripts_status` errors | {statusErrors} | {Verdict(statusErrors == 0)} |"));
         for (var c = 1; c < IdleBefore.Length; c++)
