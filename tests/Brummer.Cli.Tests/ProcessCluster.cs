@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Brummer.Tests;
 using ModelContextProtocol.Client;
@@ -52,7 +53,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
             "--failure-detection", FailureDetectionSeconds, "--stop-timeout", "1");
         _processes.Add(node);
+        var started = Stopwatch.StartNew();
         await node.WaitForOutputAsync($"Node '{name}' joined");
+        TestContext.Current.TestOutputHelper?.WriteLine($"node {name} joined {started.Elapsed.TotalSeconds:0.0} s after it was started");
         return node;
     }
 
@@ -63,7 +66,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             environment ?? new Dictionary<string, string>(),
             "gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
         _processes.Add(gateway);
+        var started = Stopwatch.StartNew();
         var url = await gateway.McpUrlAsync();
+        TestContext.Current.TestOutputHelper?.WriteLine($"gateway served {started.Elapsed.TotalSeconds:0.0} s after it was started");
         GatewayUrl = new Uri(url, "/");
         var mcp = await McpCalls.ConnectAsync(url);
         _clients.Add(mcp);
