@@ -69,7 +69,7 @@ internal sealed class BrummerCluster : IAsyncDisposable
         var cluster = new BrummerCluster(runDirectory, options.Redis is { Length: > 0 } ? $"Redis ({connection}, cluster id {clusterId})" : $"development clustering ({connection}: node a is the primary)", nodes: 2);
         try
         {
-            var path = WriteStacks(runDirectory, ["a", "b"], options, flood: false, out var scripts);
+            var path = WriteStacks(runDirectory, ["a", "b"], options, embedded: null, out var scripts);
             cluster.Scripts = scripts;
             var environment = new Dictionary<string, string> { ["PATH"] = path };
 
@@ -90,15 +90,17 @@ internal sealed class BrummerCluster : IAsyncDisposable
 
     /// <summary>
     /// One <c>brummer up</c> process (node <see cref="EmbeddedNode"/> and the gateway share it, as on a developer's
-    /// machine) over <c>--scripts-per-node</c> long scripts and the <see cref="FloodScript"/>.
+    /// machine) over <c>--scripts-per-node</c> long scripts and the scenario's own <paramref name="scripts"/>
+    /// (name → shell body), e.g. the <see cref="FloodScript"/>.
     /// </summary>
-    public static async Task<BrummerCluster> StartEmbeddedAsync(LoadTestOptions options, string runDirectory, CancellationToken cancellationToken)
+    public static async Task<BrummerCluster> StartEmbeddedAsync(
+        LoadTestOptions options, string runDirectory, IReadOnlyDictionary<string, string> scripts, CancellationToken cancellationToken)
     {
         var cluster = new BrummerCluster(runDirectory, "none: `brummer up`, node and gateway in one process", nodes: 1);
         try
         {
-            var path = WriteStacks(runDirectory, [EmbeddedNode], options, flood: true, out var scripts);
-            cluster.Scripts = scripts;
+            var path = WriteStacks(runDirectory, [EmbeddedNode], options, scripts, out var all);
+            cluster.Scripts = all;
             var environment = new Dictionary<string, string> { ["PATH"] = path };
             cluster.NodeA = cluster.Start(
                 options, "up", environment,
@@ -195,9 +197,11 @@ internal sealed class BrummerCluster : IAsyncDisposable
     /// Writes each node's stack directory and the stand-in package manager; returns the PATH for the nodes.
     /// The stand-in (<c>bin/npm</c>) runs <c>npm run NAME</c> the way npm does, <c>sh</c> over the script body, but
     /// without starting node.js: a real <c>npm run</c> costs about 0.2 s of CPU per start here, so at the churn rate of
-    /// this test npm itself, not Brummer, would own both cores.
+    /// this test npm itself, not Brummer, would own both cores. <paramref name="embedded"/>: the embedded scenarios'
+    /// own scripts beside the long ones; null for the churn's stacks (half of them short).
     /// </summary>
-    private static string WriteStacks(string runDirectory, string[] nodes, LoadTestOptions options, bool flood, out IReadOnlyList<ScriptSpec> scripts)
+    private static string WriteStacks(
+        string runDirectory, string[] nodes, LoadTestOptions options, IReadOnlyDictionary<string, string>? embedded, out IReadOnlyList<ScriptSpec> scripts)
     {
         var bin = Path.Combine(runDirectory, "bin");
         Directory.CreateDirectory(bin);
@@ -223,8 +227,8 @@ internal sealed class BrummerCluster : IAsyncDisposable
             {
                 // Half run until stopped; half exit on their own and print when they end (ns since the epoch, via
                 // date(1)) as their last line, so the report can tell how long the node took to notice the exit.
-                // A flood run has only long ones: the flood is the one change it is about.
-                var isShort = !flood && i >= options.ScriptsPerNode / 2;
+                // An embedded run has only long ones: its own scripts are the one change it is about.
+                var isShort = embedded is null && i >= options.ScriptsPerNode / 2;
                 var name = (isShort ? ShortPrefix : LongPrefix) + i.ToString("00", CultureInfo.InvariantCulture);
                 var body = isShort ? $"sleep {shortSeconds}; date +%s%N" : "exec sleep 3600";
                 package[name] = body;
@@ -232,14 +236,11 @@ internal sealed class BrummerCluster : IAsyncDisposable
                 all.Add(new ScriptSpec(node, name, isShort));
             }
 
-            if (flood)
+            foreach (var (name, body) in embedded ?? new Dictionary<string, string>())
             {
-                // yes(1) writes its line as fast as the pipe takes it: more than the node can read, so the figure is
-                // the node's ingestion rate, and the node reads flat out for the whole flood segment.
-                var body = $"exec yes '{FloodLine(options.FloodLineBytes)}'";
-                package[FloodScript] = body;
-                File.WriteAllText(Path.Combine(bodies, FloodScript + ".sh"), body + "\n");
-                all.Add(new ScriptSpec(node, FloodScript, Short: false));
+                package[name] = body;
+                File.WriteAllText(Path.Combine(bodies, name + ".sh"), body + "\n");
+                all.Add(new ScriptSpec(node, name, Short: false));
             }
 
             File.WriteAllText(
@@ -250,6 +251,12 @@ internal sealed class BrummerCluster : IAsyncDisposable
         scripts = all;
         return bin + Path.PathSeparator + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
     }
+
+    /// <summary>
+    /// The flood script's body: yes(1) writes its line as fast as the pipe takes it, more than the node can read, so the
+    /// figure is the node's ingestion rate, and the node reads flat out for the whole flood segment.
+    /// </summary>
+    public static string FloodBody(int lineBytes) => $"exec yes '{FloodLine(lineBytes)}'";
 
     /// <summary>A printable line that, with its newline, is <paramref name="bytes"/> long.</summary>
     public static string FloodLine(int bytes)

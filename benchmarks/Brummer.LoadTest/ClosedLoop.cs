@@ -27,6 +27,9 @@ internal enum SegmentEvent
 /// N workers, each issuing its next call as soon as the previous one returns, without pause, through a list of
 /// segments. A call counts for a segment's mode if it started and ended inside that segment's measured part;
 /// throughput is those calls over the measured time. CPU is sampled at the edges of every measured part.
+/// Paced instead (<c>pace</c> set): each worker asks every <c>pace</c> whether or not its previous call has answered
+/// (an open loop), and a call counts for the segment it was asked in however long it takes: a call stalled for
+/// seconds neither hides the calls that would have followed it nor drops out of the figures for ending too late.
 /// Alternating two modes in short segments (idle, churn, idle, churn...) exposes both to the same background load
 /// of a shared machine, which a long phase of each, one after the other, does not.
 /// </summary>
@@ -37,9 +40,14 @@ internal static class ClosedLoop
         RunAsync([name], workers, call, [new Segment(0, warmup + duration, warmup)], cpu, null, cancellationToken)
             .ContinueWith(t => t.Result[0], cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
+    public static Task<PhaseResult[]> RunAsync(
+        IReadOnlyList<string> modes, int workers, WorkerCall call, IReadOnlyList<Segment> segments, CpuSampler cpu,
+        Func<int, SegmentEvent, DateTime, Task>? onEvent, CancellationToken cancellationToken) =>
+        RunAsync(modes, workers, call, segments, cpu, onEvent, pace: null, cancellationToken);
+
     public static async Task<PhaseResult[]> RunAsync(
         IReadOnlyList<string> modes, int workers, WorkerCall call, IReadOnlyList<Segment> segments, CpuSampler cpu,
-        Func<int, SegmentEvent, DateTime, Task>? onEvent, CancellationToken cancellationToken)
+        Func<int, SegmentEvent, DateTime, Task>? onEvent, TimeSpan? pace, CancellationToken cancellationToken)
     {
         // Absolute bounds, in Stopwatch ticks: [start, measure) settles, [measure, end) is measured.
         var begin = Stopwatch.GetTimestamp();
@@ -124,57 +132,33 @@ internal static class ClosedLoop
                     logs[worker, m] = new LatencyLog();
                 }
 
-                while (!cancellationToken.IsCancellationRequested)
+                if (pace is not { } interval)
                 {
-                    var started = Stopwatch.GetTimestamp();
-                    if (started >= runEnd)
+                    while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < runEnd)
                     {
-                        return;
+                        await CallAsync(worker);
                     }
 
-                    (bool Ok, string? Error) outcome;
-                    try
-                    {
-                        outcome = await call(worker, cancellationToken);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        return;
-                    }
-                    catch (Exception ex)
-                    {
-                        outcome = (false, $"{ex.GetType().Name}: {ex.Message}");
-                    }
+                    return;
+                }
 
-                    var ended = Stopwatch.GetTimestamp();
-                    Interlocked.Increment(ref completed);
-                    var mode = MeasuredMode(started, ended);
-                    if (outcome.Ok)
+                // Workers spread over the interval, so a paced run asks at an even rate, not in bursts.
+                var asked = new List<Task>();
+                var next = begin + (Ticks(interval) * worker / workers);
+                try
+                {
+                    while (next < runEnd)
                     {
-                        if (mode >= 0)
-                        {
-                            logs[worker, mode].Add(ended - started);
-                        }
-
-                        continue;
-                    }
-
-                    lock (errorSamples)
-                    {
-                        if (mode >= 0)
-                        {
-                            errors[mode]++;
-                            if (errorSamples[mode].Count < 5)
-                            {
-                                errorSamples[mode].Add(outcome.Error ?? "error");
-                            }
-                        }
-                        else
-                        {
-                            errorsOutside++;
-                        }
+                        await DelayUntilAsync(next, cancellationToken);
+                        asked.Add(CallAsync(worker));
+                        next += Ticks(interval);
                     }
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
+
+                await Task.WhenAll(asked);
             },
             cancellationToken)).ToList();
 
@@ -195,11 +179,63 @@ internal static class ClosedLoop
                 CpuSampler.Over(cpuWindows[m]));
         })];
 
+        // One call and its record; a paced worker has several in flight, so a worker's log is locked while written.
+        async Task CallAsync(int worker)
+        {
+            var started = Stopwatch.GetTimestamp();
+            (bool Ok, string? Error) outcome;
+            try
+            {
+                outcome = await call(worker, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                outcome = (false, $"{ex.GetType().Name}: {ex.Message}");
+            }
+
+            var ended = Stopwatch.GetTimestamp();
+            Interlocked.Increment(ref completed);
+            var mode = MeasuredMode(started, ended);
+            if (outcome.Ok)
+            {
+                if (mode >= 0)
+                {
+                    var log = logs[worker, mode];
+                    lock (log)
+                    {
+                        log.Add(ended - started);
+                    }
+                }
+
+                return;
+            }
+
+            lock (errorSamples)
+            {
+                if (mode >= 0)
+                {
+                    errors[mode]++;
+                    if (errorSamples[mode].Count < 5)
+                    {
+                        errorSamples[mode].Add(outcome.Error ?? "error");
+                    }
+                }
+                else
+                {
+                    errorsOutside++;
+                }
+            }
+        }
+
         int MeasuredMode(long started, long ended)
         {
             for (var i = 0; i < bounds.Length; i++)
             {
-                if (started >= bounds[i].Measure && ended <= bounds[i].End)
+                if (started >= bounds[i].Measure && started < bounds[i].End && (pace is not null || ended <= bounds[i].End))
                 {
                     return segments[i].Mode;
                 }

@@ -21,7 +21,8 @@ internal sealed class FloodRun(LoadTestOptions options)
     {
         var report = new FloodReport(options) { LoadAverageBefore = LoadRun.LoadAverage() };
         LoadRun.Log($"starting `brummer up` from {options.BrummerDll}");
-        await using var brummer = await BrummerCluster.StartEmbeddedAsync(options, runDirectory, cancellationToken);
+        await using var brummer = await BrummerCluster.StartEmbeddedAsync(
+            options, runDirectory, new Dictionary<string, string> { [BrummerCluster.FloodScript] = BrummerCluster.FloodBody(options.FloodLineBytes) }, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await brummer.WaitForNodesAsync(http, cancellationToken);
         LoadRun.Log($"{brummer.GatewayUrl} lists the stack; starting its {options.ScriptsPerNode} long scripts");

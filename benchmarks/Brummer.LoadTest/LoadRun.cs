@@ -241,7 +241,7 @@ internal sealed class LoadRun(LoadTestOptions options)
         return (true, null);
     }
 
-    private static async Task<(bool Ok, string? Error)> GetAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)
+    public static async Task<(bool Ok, string? Error)> GetAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cancellationToken);
         return response.IsSuccessStatusCode ? (true, null) : (false, $"HTTP {(int)response.StatusCode}");

@@ -5,10 +5,33 @@ namespace Brummer.LoadTest;
 /// <summary>What one run does; every value has a default that keeps a run under about three minutes.</summary>
 internal sealed record LoadTestOptions
 {
-    /// <summary>Churn: 2 nodes + gateway, scripts started and stopped. Flood: <c>brummer up</c>, one script printing flat out.</summary>
+    /// <summary>
+    /// Churn: 2 nodes + gateway, scripts started and stopped. Flood: <c>brummer up</c>, one script printing flat out.
+    /// Contention: <c>brummer up</c>, MCP clients looping a catastrophic logs_search.
+    /// </summary>
     public LoadScenario Scenario { get; init; } = LoadScenario.Churn;
 
     public int Clients { get; init; } = 64;
+
+    /// <summary>Contention: MCP clients asking scripts_status, each every <see cref="StatusInterval"/>.</summary>
+    public int StatusClients { get; init; } = 4;
+
+    /// <summary>Contention: how often each status client asks, whether or not its previous call has answered.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Contention: each measured window (idle before, contended, idle after).</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Contention: MCP clients each looping the catastrophic logs_search (the 16).</summary>
+    public int SearchClients { get; init; } = 16;
+
+    /// <summary>Contention: scripts that print the lines searched, and how many lines each.</summary>
+    public int SearchScripts { get; init; } = 4;
+
+    public int SearchLines { get; init; } = 2_000;
+
+    /// <summary>Contention: the longest wait, after the searches stop, for the node to have finished searching.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(180);
 
     /// <summary>Bytes per line (newline included) the flood script prints.</summary>
     public int FloodLineBytes { get; init; } = 100;
@@ -58,18 +81,20 @@ internal sealed record LoadTestOptions
         Brummer load test: MCP clients calling scripts_status at a gateway while something else happens.
           churn (default): 2 nodes + 1 gateway as OS processes; scripts are run, stopped and restarted.
           flood: one `brummer up` process; one of its scripts prints lines as fast as its pipe takes them.
-        Both alternate segments with and without that load, so each figure has its baseline from the same run.
+          contention: one `brummer up` process; other MCP clients loop a logs_search with a catastrophic regex.
+        Churn and flood alternate segments with and without that load; contention measures idle, contended, idle
+        again. Each figure has its baseline from the same run.
 
-          dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood] [options]
+          dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood|contention] [options]
 
-          --scenario NAME      churn or flood                                             [churn]
+          --scenario NAME      churn, flood or contention                                 [churn]
           --clients N          concurrent MCP clients (and HTTP loops in the baselines);  [64]
                                flood measures with 1 client, then with N
           --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
                                all phases; each stops once its rate stops rising
           --warmup S           seconds of warm-up before each measured phase              [3]
           --floor S            seconds of each raw HTTP baseline                          [10]
-          --rounds N           rounds of (churn segment, idle segment) for the MCP clients [5]
+          --rounds N           rounds of (load segment, idle segment) for the MCP clients  [5]
           --segment S          seconds of each segment                                     [7]
           --settle S           seconds not measured after each switch of the churn        [1]
           --baseline S         seconds of churn with 1 MCP client (staleness baseline)    [15]
@@ -77,6 +102,15 @@ internal sealed record LoadTestOptions
           --scripts-per-node N scripts per node, half long-running, half short            [50]
           --short-lifetime S   how long a short script runs before exiting                [0.2]
           --flood-line N       flood: bytes per line, newline included                    [100]
+          --status-clients N   contention: MCP clients asking scripts_status              [4]
+          --status-interval MS contention: each asks every MS ms, answered or not         [100]
+          --window S           contention: seconds of each measured window                [20]
+                               (idle before, contended, idle after)
+          --search-clients N   contention: MCP clients looping the catastrophic search    [16]
+          --search-scripts N   contention: scripts printing the searched lines            [4]
+          --search-lines N     contention: lines each of them prints                      [2000]
+          --drain S            contention: longest wait for the node to finish searching  [180]
+                               once the searches stop
           --redis HOST:PORT    Redis membership (default: $BRUMMER_TEST_REDIS, else dev clustering)
           --dev                development clustering even if BRUMMER_TEST_REDIS is set
           --brummer PATH       brummer.dll to start (default: the one built next to this tool)
@@ -98,7 +132,8 @@ internal sealed record LoadTestOptions
                 {
                     "churn" => LoadScenario.Churn,
                     "flood" => LoadScenario.Flood,
-                    var other => throw new ArgumentException($"--scenario '{other}': churn or flood"),
+                    "contention" => LoadScenario.Contention,
+                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood or contention"),
                 } },
                 "--clients" => options with { Clients = (int)Number() },
                 "--flood-line" => options with { FloodLineBytes = (int)Number() },
@@ -106,6 +141,13 @@ internal sealed record LoadTestOptions
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
                 "--floor" => options with { FloorDuration = TimeSpan.FromSeconds(Number()) },
                 "--rounds" => options with { Rounds = (int)Number() },
+                "--status-clients" => options with { StatusClients = (int)Number() },
+                "--search-clients" => options with { SearchClients = (int)Number() },
+                "--search-scripts" => options with { SearchScripts = (int)Number() },
+                "--search-lines" => options with { SearchLines = (int)Number() },
+                "--status-interval" => options with { StatusInterval = TimeSpan.FromMilliseconds(Number()) },
+                "--window" => options with { Window = TimeSpan.FromSeconds(Number()) },
+                "--drain" => options with { Drain = TimeSpan.FromSeconds(Number()) },
                 "--segment" => options with { Segment = TimeSpan.FromSeconds(Number()) },
                 "--settle" => options with { Settle = TimeSpan.FromSeconds(Number()) },
                 "--baseline" => options with { BaselineDuration = TimeSpan.FromSeconds(Number()) },
@@ -128,6 +170,12 @@ internal sealed record LoadTestOptions
             throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1, --flood-line 2..16384");
         }
 
+        if (options.StatusClients < 1 || options.SearchClients < 1 || options.SearchScripts < 1 || options.SearchLines < 1 ||
+            options.StatusInterval <= TimeSpan.Zero || options.Window <= TimeSpan.Zero || options.Drain <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("--status-clients, --search-clients, --search-scripts and --search-lines must be ≥ 1; --status-interval, --window and --drain > 0");
+        }
+
         return options;
     }
 }
@@ -136,4 +184,5 @@ internal enum LoadScenario
 {
     Churn,
     Flood,
+    Contention,
 }

@@ -5,8 +5,9 @@ using Brummer.LoadTest;
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 // Load test: MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn (raw HTTP and idle
-// baselines from the same run; docs/benchmarks.md "Cluster load"), or while one script floods its output
-// (idle baseline from the same run; "Flooding output").
+// baselines from the same run; docs/benchmarks.md "Cluster load"), while one script floods its output
+// (idle baseline from the same run; "Flooding output"), or while other clients loop a catastrophic logs_search
+// (idle baseline from the same run; "Search contention").
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(LoadTestOptions.Usage);
@@ -49,9 +50,12 @@ Directory.CreateDirectory(runDirectory);
 var failed = false;
 try
 {
-    IReport report = options.Scenario == LoadScenario.Flood
-        ? await new FloodRun(options).RunAsync(runDirectory, cancel.Token)
-        : await new LoadRun(options).RunAsync(runDirectory, cancel.Token);
+    IReport report = options.Scenario switch
+    {
+        LoadScenario.Flood => await new FloodRun(options).RunAsync(runDirectory, cancel.Token),
+        LoadScenario.Contention => await new ContentionRun(options).RunAsync(runDirectory, cancel.Token),
+        _ => await new LoadRun(options).RunAsync(runDirectory, cancel.Token),
+    };
     var markdown = report.ToMarkdown(args);
     Console.WriteLine(markdown);
     if (options.Output is { } output)

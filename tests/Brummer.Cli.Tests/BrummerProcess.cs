@@ -18,6 +18,13 @@ internal sealed class BrummerProcess : IAsyncDisposable
 
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "brummer.dll");
 
+    /// <summary>
+    /// How long a start may take before the test gives up on it. Generous on purpose: starting the runtime, a silo or
+    /// a gateway's first view of the cluster is CPU work, and on a busy 2-core machine a gateway took 10-15 s alone and
+    /// more than 60 s beside the other test assemblies; the wait ends as soon as the process is ready.
+    /// </summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
     public int Pid => _process.Id;
 
     public string Output
@@ -83,7 +90,11 @@ internal sealed class BrummerProcess : IAsyncDisposable
     }
 
     /// <summary>Completes with the MCP URL once brummer up prints it (i.e. is ready).</summary>
-    public Task<Uri> McpUrlAsync() => _mcpUrl.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+    public async Task<Uri> McpUrlAsync()
+    {
+        await SaysWhatItPrintedAsync(_mcpUrl.Task, StartTimeout, "print its MCP URL");
+        return await _mcpUrl.Task;
+    }
 
     /// <summary>Completes once the process printed a line containing <paramref name="text"/> (e.g. a node's "joined").</summary>
     public Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
@@ -104,7 +115,7 @@ internal sealed class BrummerProcess : IAsyncDisposable
             _awaited.Add((text, seen));
         }
 
-        return seen.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        return SaysWhatItPrintedAsync(seen.Task, timeout ?? StartTimeout, $"print '{text}'");
     }
 
     /// <summary>SIGSTOP (<paramref name="paused"/>) or SIGCONT to brummer alone: a machine that hangs, then comes back.</summary>
@@ -146,6 +157,19 @@ internal sealed class BrummerProcess : IAsyncDisposable
         if (line.StartsWith("MCP:", StringComparison.Ordinal))
         {
             _mcpUrl.TrySetResult(new Uri(line["MCP:".Length..].Trim()));
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/>; on timeout the failure says what the process printed so far.</summary>
+    private async Task SaysWhatItPrintedAsync(Task task, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"brummer (pid {_process.Id}) did not {what} within {timeout.TotalSeconds:0} s; it printed:\n{Output}", ex);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Brummer.Tests;
 using ModelContextProtocol.Client;
@@ -60,7 +61,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
             "--failure-detection", failureDetection, "--stop-timeout", "1");
         _processes.Add(node);
+        var started = Stopwatch.StartNew();
         await node.WaitForOutputAsync($"Node '{name}' joined");
+        TestContext.Current.TestOutputHelper?.WriteLine($"node {name} joined {started.Elapsed.TotalSeconds:0.0} s after it was started");
         return node;
     }
 
@@ -75,7 +78,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
             ["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. options]);
         _processes.Add(gateway);
         Gateway = gateway;
+        var started = Stopwatch.StartNew();
         var url = await gateway.McpUrlAsync();
+        TestContext.Current.TestOutputHelper?.WriteLine($"gateway served {started.Elapsed.TotalSeconds:0.0} s after it was started");
         GatewayUrl = new Uri(url, "/");
         var mcp = await McpCalls.ConnectAsync(url);
         _clients.Add(mcp);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Logs;
 using Brummer.Grains.Processes;
+using Brummer.Tests;
 
 namespace Brummer.Grains.Tests;
 
@@ -17,6 +18,9 @@ public sealed class OutputCaptureTests
 
     /// <summary>What capture may hold besides the buffer's accounted lines, with room for the runtime's own noise.</summary>
     private const long Slack = 32L << 20;
+
+    /// <summary>How long a gigabyte test waits without any progress before it fails.</summary>
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Capture_ProcessPrintingOneGigabyteOfLines_StaysWithinTheBufferCap()
@@ -136,19 +140,34 @@ public sealed class OutputCaptureTests
     /// <summary>
     /// Runs <paramref name="probe"/> and samples the buffer's accounted bytes and the heap until the script exits.
     /// The heap figure includes garbage not yet collected, so it is an upper bound of what capture holds.
+    /// How long a gigabyte takes depends on how busy the machine is, so the wait is bounded by progress, not by the
+    /// clock: it fails only if nothing moves (the script writes nothing into the pipe, no line is added, the process
+    /// does not end) for <see cref="Stall"/>.
     /// </summary>
     private static async Task<(long PeakBytes, long PeakHeap, int Samples)> SampleUntilExitAsync(SupervisorHarness node, string name, Action probe)
     {
         var log = node[name].Log;
-        var exit = node.WaitForAsync(name, p => p.Status is ProcessStatus.Succeeded or ProcessStatus.Failed, "exited");
+        var pid = node.Table.Get(name)!.Pid!.Value;
+        var exit = node.WaitForAsync(name, p => p.Status is ProcessStatus.Succeeded or ProcessStatus.Failed, "exited", Timeout.InfiniteTimeSpan);
         long peakBytes = 0, peakHeap = 0;
         var samples = 0;
+        var (progress, progressAt) = ((Written: -1L, Line: -1L), DateTime.UtcNow);
         while (!exit.IsCompleted)
         {
             probe();
             peakBytes = Math.Max(peakBytes, log.Bytes);
             peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
             samples++;
+            var now = (Written: OsProcesses.BytesWritten(pid) ?? long.MaxValue, Line: log.LastSequence);
+            if (now != progress)
+            {
+                (progress, progressAt) = (now, DateTime.UtcNow);
+            }
+            else if (DateTime.UtcNow - progressAt > Stall)
+            {
+                throw new TimeoutException($"{name} made no progress for {Stall.TotalSeconds:0} s: {progress.Written} bytes written, last line {progress.Line}, status {node.Table.Get(name)}");
+            }
+
             await Task.WhenAny(exit, Task.Delay(10, TestContext.Current.CancellationToken));
         }
 

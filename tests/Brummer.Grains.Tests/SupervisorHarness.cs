@@ -41,11 +41,12 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     /// <remarks>
     /// One wait at a time, never left pending: the signal wakes a single consumer, so a wait abandoned by one call
     /// would swallow the wake-up the next call needs. A change between the check and the wait stays pending in the
-    /// signal, so it is not missed.
+    /// signal, so it is not missed. <paramref name="timeout"/>: <see cref="Eventually.DefaultTimeout"/> unless the
+    /// caller bounds the wait another way (infinite: it watches progress itself).
     /// </remarks>
-    public async Task<ProcessInfo> WaitForAsync(string name, Func<ProcessInfo, bool> done, string what)
+    public async Task<ProcessInfo> WaitForAsync(string name, Func<ProcessInfo, bool> done, string what, TimeSpan? timeout = null)
     {
-        using var timeout = new CancellationTokenSource(Eventually.DefaultTimeout);
+        using var timeoutSource = new CancellationTokenSource(timeout ?? Eventually.DefaultTimeout);
         while (true)
         {
             if (Table.Get(name) is { } info && done(info))
@@ -55,7 +56,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
             try
             {
-                await Table.WaitForChangeAsync(timeout.Token);
+                await Table.WaitForChangeAsync(timeoutSource.Token);
             }
             catch (OperationCanceledException)
             {

@@ -20,6 +20,20 @@ public static class OsProcesses
         }
     }
 
+    /// <summary>Bytes the process has written so far (<c>wchar</c> of /proc/PID/io: pipes included), or null once it is gone.</summary>
+    public static long? BytesWritten(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/io").FirstOrDefault(l => l.StartsWith("wchar:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line["wchar:".Length..].Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Live processes in the given process group.</summary>
     public static List<int> GroupMembers(int groupId)
     {
