@@ -39,6 +39,7 @@ public static class BrummerCommands
         root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(GatewayCommand.Create());
+        root.Subcommands.Add(CertCommand.Create());
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);
