@@ -45,23 +45,40 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     public static string RedisUrl(string hostPort) => $"redis://{hostPort}";
 
     /// <summary>Starts a node and returns once it has joined the cluster.</summary>
-    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort)
+    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
     {
-        var node = BrummerProcess.Start(
-            "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
-            "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
-            "--failure-detection", FailureDetectionSeconds, "--stop-timeout", "1");
-        _processes.Add(node);
+        var node = LaunchNode(name, directory, siloPort, gatewayPort, extraArgs);
         await node.WaitForOutputAsync($"Node '{name}' joined");
         return node;
     }
 
+    /// <summary>Starts a node without waiting for it: for nodes that are expected not to join.</summary>
+    public BrummerProcess LaunchNode(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
+    {
+        var node = BrummerProcess.Start(
+            [
+                "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
+                "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
+                "--failure-detection", FailureDetectionSeconds, "--stop-timeout", "1", .. extraArgs,
+            ]);
+        _processes.Add(node);
+        return node;
+    }
+
+    /// <summary>Starts a gateway without waiting for it: for gateways that are expected to be refused.</summary>
+    public BrummerProcess LaunchGateway(params string[] extraArgs)
+    {
+        var gateway = BrummerProcess.Start(["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. extraArgs]);
+        _processes.Add(gateway);
+        return gateway;
+    }
+
     /// <summary>Starts a gateway and returns an MCP client connected to it, once it serves.</summary>
-    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null)
+    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
         var gateway = BrummerProcess.Start(
             environment ?? new Dictionary<string, string>(),
-            "gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0");
+            ["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. extraArgs]);
         _processes.Add(gateway);
         var url = await gateway.McpUrlAsync();
         GatewayUrl = new Uri(url, "/");
