@@ -78,8 +78,8 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster, ITestOutputHelper
                 .Select(p => p.GetProperty("status").GetString()).ToList(),
             s => s is ["running"],
             "b/server running in the gateway's status");
-        Assert.Contains($"Cluster TLS: on (certificate 'b', cluster CA '", b.Output, StringComparison.Ordinal);
-        Assert.Contains($"Cluster TLS: on (certificate 'a', cluster CA '", cluster.Primary.Output, StringComparison.Ordinal);
+        await b.WaitForOutputAsync("Cluster TLS: on (certificate 'b', cluster CA 'Brummer cluster CA ");
+        await cluster.Primary.WaitForOutputAsync("Cluster TLS: on (certificate 'a', cluster CA 'Brummer cluster CA ");
     }
 
     [Theory]

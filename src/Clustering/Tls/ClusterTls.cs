@@ -43,8 +43,18 @@ public sealed class ClusterTls : IDisposable
     public static ClusterTls Load(ClusterTlsFiles files)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var authorities = LoadAuthorities(files.Authority);
         var certificate = LoadCertificate(files.Certificate, files.Key);
+        X509Certificate2Collection authorities;
+        try
+        {
+            authorities = LoadAuthorities(files.Authority);
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
+        }
+
         var tls = new ClusterTls(certificate, authorities);
         if (tls.Check(certificate) is { } problem)
         {
@@ -186,6 +196,11 @@ public sealed class ClusterTls : IDisposable
 
     private static string ReadText(string path, string option)
     {
+        if (Directory.Exists(path))
+        {
+            throw new ClusterTlsException($"{option} '{path}' is a directory: give the PEM file in it.");
+        }
+
         try
         {
             return File.ReadAllText(path);
