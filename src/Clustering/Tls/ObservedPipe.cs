@@ -5,11 +5,12 @@ namespace Brummer.Clustering.Tls;
 
 /// <summary>
 /// A connection's pipe that notes whether the peer sent anything and whether the peer ended the connection before it
-/// did. Once the first bytes arrive there is nothing left to note, and reads go straight to the inner pipe.
+/// did. Once the first bytes arrive (<paramref name="received"/> is called then) there is nothing left to note, and
+/// reads go straight to the inner pipe.
 /// </summary>
-internal sealed class ObservedPipe(IDuplexPipe inner) : IDuplexPipe
+internal sealed class ObservedPipe(IDuplexPipe inner, Action? received = null) : IDuplexPipe
 {
-    private readonly ObservedReader _input = new(inner.Input);
+    private readonly ObservedReader _input = new(inner.Input, received);
 
     public IDuplexPipe Inner => inner;
 
@@ -26,7 +27,7 @@ internal sealed class ObservedPipe(IDuplexPipe inner) : IDuplexPipe
     /// <summary>The peer closed or reset the connection (not this side aborting or cancelling it).</summary>
     public bool PeerEnded => _input.PeerEnded;
 
-    private sealed class ObservedReader(PipeReader inner) : PipeReader
+    private sealed class ObservedReader(PipeReader inner, Action? received) : PipeReader
     {
         public byte? FirstByte { get; private set; }
 
@@ -74,6 +75,7 @@ internal sealed class ObservedPipe(IDuplexPipe inner) : IDuplexPipe
             if (FirstByte is null && new SequenceReader<byte>(result.Buffer).TryPeek(out var first))
             {
                 FirstByte = first;
+                received?.Invoke();
             }
 
             PeerEnded |= result.IsCompleted && !result.IsCanceled && result.Buffer.IsEmpty;

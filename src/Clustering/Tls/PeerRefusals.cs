@@ -12,7 +12,7 @@ public sealed class ClusterRefusedException(string message) : Exception(message)
 /// Watches this member's outbound connections (node to node, gateway to node) for the one failure that retrying cannot
 /// fix: the peer refusing this member's transport security. A node answers every Orleans connection with a preamble,
 /// so a connection the peer ends before sending one byte of it was refused: the peer requires TLS, or does not speak
-/// it, or one side's certificate is not of the other's CA. Refusals with no answered connection in between make a
+/// it, or one side's certificate is not of the other's CA. Refusals with no connection answered in between make a
 /// verdict, which a starting node or gateway reports at once instead of retrying until its timeout (or forever).
 /// </summary>
 public sealed class PeerRefusals(ClusterTls? tls, ILogger<PeerRefusals> logger) : IDisposable
@@ -65,7 +65,8 @@ public sealed class PeerRefusals(ClusterTls? tls, ILogger<PeerRefusals> logger) 
 
     private async Task WatchAsync(ConnectionContext context, ConnectionDelegate next)
     {
-        var attempt = new Attempt(new ObservedPipe(context.Transport));
+        // Without TLS the socket carries the node's own bytes: its first one is the answer.
+        var attempt = new Attempt(new ObservedPipe(context.Transport, tls is null ? Answered : null));
         context.Items[typeof(Attempt)] = attempt;
         Current.Value = attempt;
         context.Transport = attempt.Raw;
@@ -80,10 +81,10 @@ public sealed class PeerRefusals(ClusterTls? tls, ILogger<PeerRefusals> logger) 
         }
     }
 
-    private static async Task SecuredAsync(ConnectionContext context, ConnectionDelegate next)
+    private async Task SecuredAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var attempt = (Attempt)context.Items[typeof(Attempt)]!;
-        attempt.Secured = new ObservedPipe(context.Transport);
+        attempt.Secured = new ObservedPipe(context.Transport, Answered);
         context.Transport = attempt.Secured;
         try
         {
@@ -95,12 +96,14 @@ public sealed class PeerRefusals(ClusterTls? tls, ILogger<PeerRefusals> logger) 
         }
     }
 
+    /// <summary>A peer answered (sent its first Orleans byte): refusals before it were not the cluster's verdict.</summary>
+    private void Answered() => Interlocked.Exchange(ref _consecutive, 0);
+
     private void Judge(EndPoint? peer, Attempt attempt)
     {
         var answered = tls is null ? attempt.Raw.Received : attempt.Secured?.Received == true;
         if (answered)
         {
-            Interlocked.Exchange(ref _consecutive, 0);
             return;
         }
 
