@@ -121,6 +121,28 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster, ITestOutputHelper
         Assert.DoesNotContain("MCP:", gateway.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>With Redis a refused node gets as far as the membership table (joining): it must still never be listed.</summary>
+    [Fact]
+    public async Task Redis_TlsCluster_NodeWithoutTlsIsRefused_NeverListed_WhileAMemberJoins()
+    {
+        var redis = ProcessCluster.RequireStore("BRUMMER_TEST_REDIS");
+        await using var processes = new ProcessCluster(ProcessCluster.RedisUrl(redis));
+        await processes.StartNodeAsync("a", cluster.Stack.Path, 0, 0, cluster.Cluster.Flags("a"));
+        var mcp = await processes.StartGatewayAsync(null, cluster.Cluster.Flags("gateway"));
+
+        var intruder = processes.LaunchNode("intruder", cluster.Stack.Path, 0, 0);
+        Assert.Equal(2, await intruder.WaitForExitAsync(RefusalDeadline));
+        await processes.StartNodeAsync("b", cluster.Stack.Path, 0, 0, cluster.Cluster.Flags("b"));
+
+        Assert.Contains("the cluster requires TLS", intruder.Output, StringComparison.Ordinal);
+        var nodes = await Eventually.UntilAsync(
+            async () => (await mcp.CallAsync("nodes_list")).GetProperty("nodes").EnumerateArray()
+                .ToDictionary(n => n.GetProperty("name").GetString()!, n => n.GetProperty("status").GetString()!),
+            n => n.GetValueOrDefault("a") == "up" && n.GetValueOrDefault("b") == "up",
+            "a and b up");
+        Assert.DoesNotContain("intruder", nodes.Keys);
+    }
+
     /// <summary>
     /// The node's own check, seen from an intruder that trusts any node and speaks TLS on the silo port: without a
     /// certificate of the cluster CA it never hears a word; with one, the node answers (its preamble), which shows the
