@@ -1,5 +1,6 @@
 using System.Net;
 using Brummer.Clustering;
+using Brummer.Clustering.Tls;
 using Brummer.Gateway;
 using Brummer.Grains.Processes;
 using Brummer.ServiceDefaults;
@@ -24,10 +25,11 @@ public sealed record NodeRunOptions(
     int SiloPort,
     int GatewayPort,
     TimeSpan StopTimeout,
-    TimeSpan FailureDetection);
+    TimeSpan FailureDetection,
+    ClusterTls? Tls = null);
 
 /// <summary>What <c>brummer gateway</c> runs: MCP + JSON API over an Orleans client of the cluster; it hosts no grains.</summary>
-public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port, GatewaySecurity? Gateway = null)
+public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port, GatewaySecurity? Gateway = null, ClusterTls? Tls = null)
 {
     public GatewaySecurity Security => Gateway ?? GatewaySecurity.LoopbackDefault;
 }
@@ -48,6 +50,7 @@ public static class ClusterHosts
                 SiloPort = options.SiloPort,
                 GatewayPort = options.GatewayPort,
                 FailureDetection = options.FailureDetection,
+                Tls = options.Tls,
                 Processes = new ProcessOptions
                 {
                     StopTimeout = options.StopTimeout,
@@ -70,6 +73,7 @@ public static class ClusterHosts
         builder.UseOrleansClient(client =>
         {
             client.UseBrummerClustering(options.Cluster, options.ClusterId);
+            client.UseBrummerTransport(options.Tls);
             client.AddActivityPropagation();
             client.UseConnectionRetryFilter<WaitForCluster>();
         });
@@ -78,6 +82,7 @@ public static class ClusterHosts
         builder.Services.AddDirectNodeClients(client =>
         {
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, ClusteringExtensions.ServiceId));
+            client.UseBrummerTransport(options.Tls);
             client.AddActivityPropagation();
         });
         builder.AddBrummerGateway(g => options.Security.Apply(g, options.Bind));
@@ -86,13 +91,26 @@ public static class ClusterHosts
         return app;
     }
 
-    /// <summary>A gateway may start before any node: it keeps trying, saying so, until a node answers or it is stopped.</summary>
-    private sealed class WaitForCluster(ILogger<WaitForCluster> logger) : IClientConnectionRetryFilter
+    /// <summary>The banner line saying whether the cluster's connections are authenticated and encrypted.</summary>
+    public static string TlsBanner(ClusterTls? tls) => tls is null
+        ? "Cluster TLS: off"
+        : $"Cluster TLS: on (certificate '{tls.Name}', cluster CA '{tls.AuthorityName}')";
+
+    /// <summary>
+    /// A gateway may start before any node: it keeps trying, saying so, until a node answers or it is stopped. Nodes
+    /// that answer by refusing it (TLS) are another matter: it stops at once with their reason.
+    /// </summary>
+    private sealed class WaitForCluster(PeerRefusals refusals, ILogger<WaitForCluster> logger) : IClientConnectionRetryFilter
     {
         private int _attempts;
 
         public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
         {
+            if (refusals.Reason is { } reason)
+            {
+                throw new ClusterRefusedException(reason);
+            }
+
             if (Interlocked.Increment(ref _attempts) % 10 == 1)
             {
                 logger.LogWarning("No node of the cluster is reachable yet ({Reason}); retrying every second", exception.Message);

@@ -1,4 +1,5 @@
 using System.Net;
+using Brummer.Clustering.Tls;
 using Brummer.Grains.Processes;
 
 namespace Brummer.Silo;
@@ -31,6 +32,9 @@ public sealed class NodeHostOptions
     public TimeSpan FailureDetection { get; init; } = DefaultFailureDetection;
 
     public ProcessOptions Processes { get; init; } = new();
+
+    /// <summary>Mutual TLS with the cluster's other members (nodes and gateways); null for none.</summary>
+    public ClusterTls? Tls { get; init; }
 
     public static string DefaultName => Environment.MachineName.ToLowerInvariant();
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Brummer.Clustering;
+using Brummer.Clustering.Tls;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
 using Brummer.Silo.Membership;
@@ -14,6 +15,12 @@ public static class SiloHostingExtensions
 {
     /// <summary>Probes missed before a node is suspected: Orleans' default, kept so the knob is one number.</summary>
     public const int MissedProbesLimit = 3;
+
+    /// <summary>
+    /// How long a node tries to reach every active member before it gives up joining (Orleans' default: 5 minutes of
+    /// silence). Long enough for a member that died without leaving to be declared dead by the others first.
+    /// </summary>
+    public static TimeSpan JoinTimeout(TimeSpan failureDetection) => (failureDetection * 2) + TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Hosts a Brummer node as a single-silo cluster on loopback (the embedded <c>brummer up</c> default).
@@ -54,6 +61,8 @@ public static class SiloHostingExtensions
         {
             silo.UseBrummerClustering(connection, clusterId);
             silo.ConfigureEndpoints(options.Advertise, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            silo.UseBrummerTransport(options.Tls);
+            silo.Configure<ClusterMembershipOptions>(o => o.MaxJoinAttemptTime = JoinTimeout(options.FailureDetection));
             ConfigureNode(silo, options);
         });
 

@@ -89,6 +89,14 @@ internal sealed class BrummerProcess : IAsyncDisposable
         return (brummer._process.ExitCode, brummer.Output.Trim());
     }
 
+    /// <summary>Completes with the exit code once the process has exited (and its output is read).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken);
+        _process.WaitForExit(); // drains the redirected streams
+        return _process.ExitCode;
+    }
+
     /// <summary>Completes with the MCP URL once brummer up prints it (i.e. is ready).</summary>
     public async Task<Uri> McpUrlAsync()
     {

@@ -16,8 +16,8 @@ namespace Brummer.Cli.Tests;
 /// <summary>
 /// docker-compose.yml, the Dockerfile and .dockerignore, kept correct without a Docker engine (none runs here): the
 /// compose file is read with a real YAML parser, every command a container runs is parsed by the real <c>brummer</c>
-/// command line, and the addresses, ports, image paths and directories they name must agree with each other and with
-/// the repository. Each check is also run against a broken copy of the files, to show that it can fail.
+/// command line, and the addresses, ports, image paths, directories and certificates they name must agree with each
+/// other and with the repository. Each check is also run against a broken copy of the files, to show that it can fail.
 /// </summary>
 public sealed class DockerComposeTests
 {
@@ -44,6 +44,9 @@ public sealed class DockerComposeTests
     [Fact]
     public void Compose_NodeDirectories_AreCopiedIntoTheImage_WithScriptsNpmRuns() => CheckNodeDirectories(DockerStack.Load());
 
+    [Fact]
+    public void Compose_EveryNodeAndGateway_RunsClusterTlsWithItsOwnCertificateFromTheCertsService_WhichKeepsTheCaKey() => CheckTls(DockerStack.Load());
+
     /// <summary>A project mounted from the repository is as good as one copied into the image (examples/cluster/README.md suggests it).</summary>
     [Theory]
     [InlineData("./examples/cluster/worker", true)]
@@ -64,12 +67,12 @@ public sealed class DockerComposeTests
     [InlineData("parse", "docker-compose.yml", "command: [\"gateway\",", "command: [\"gateways\",", "`brummer gateways --cluster")]
     [InlineData("nodes", "docker-compose.yml", "\"--name\", \"node-b\"", "\"--name\", \"node-a\"", "'node-a' is used by both")]
     [InlineData("nodes", "docker-compose.yml", "\"--advertise\", \"node-b\"", "\"--advertise\", \"node-a\"", "must pass --advertise node-b")]
-    [InlineData("nodes", "docker-compose.yml", "\"--advertise\", \"node-b\"]", "\"--silo-port\", \"11112\"]", "not '(the loopback default)'")]
+    [InlineData("nodes", "docker-compose.yml", "\"--advertise\", \"node-b\",\n", "\"--silo-port\", \"11112\",\n", "not '(the loopback default)'")]
     [InlineData("nodes", "docker-compose.yml", "stop_grace_period: 30s", "stop_grace_period: 3s", "leaves too little after --stop-timeout")]
     [InlineData("cluster", "docker-compose.yml", "redis://redis:6379\", \"--bind\"", "redis://cache:6379\", \"--bind\"", "'gateway': --cluster redis://cache:6379 should point at the redis service")]
     [InlineData("cluster", "docker-compose.yml", "redis://redis:6379\",\n      \"--advertise\", \"node-b\"", "redis://redis:6380\",\n      \"--advertise\", \"node-b\"", "'node-b': --cluster redis://redis:6380 should point at")]
     [InlineData("cluster", "docker-compose.yml", "\"--cluster\", \"redis://redis:6379\", \"--bind\"", "\"--cluster-id\", \"other\", \"--cluster\", \"redis://redis:6379\", \"--bind\"", "share one --cluster-id")]
-    [InlineData("cluster", "docker-compose.yml", "\"node-b\"]\n    depends_on:\n      redis:\n        condition: service_healthy", "\"node-b\"]\n    depends_on:\n      redis:\n        condition: service_started", "'node-b' should depend on 'redis' with condition: service_healthy")]
+    [InlineData("cluster", "docker-compose.yml", "node-b.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]\n    volumes:\n      - certs:/srv/brummer/certs:ro\n    depends_on:\n      redis:\n        condition: service_healthy", "node-b.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]\n    volumes:\n      - certs:/srv/brummer/certs:ro\n    depends_on:\n      redis:\n        condition: service_started", "'node-b' should depend on 'redis' with condition: service_healthy")]
     [InlineData("cluster", "docker-compose.yml", "test: [\"CMD\", \"redis-cli\", \"ping\"]", "test: [\"CMD\", \"true\"]", "healthcheck that runs redis-cli ping")]
     [InlineData("gateway", "docker-compose.yml", "\"127.0.0.1:7777:7777\"", "\"7777:7777\"", "'gateway' publishes *:7777->7777 on every interface")]
     [InlineData("gateway", "docker-compose.yml", "\"127.0.0.1:7777:7777\"", "\"127.0.0.1:7777:7778\"", "listens on 7777 but publishes")]
@@ -86,6 +89,18 @@ public sealed class DockerComposeTests
     [InlineData("directories", "docker-compose.yml", "/srv/brummer/examples/cluster/worker", "/srv/brummer/examples/cluster", "examples/cluster/package.json does not reach the image")]
     [InlineData("directories", "Dockerfile", "examples/ /srv/brummer/examples/", "examples/ /srv/brummer/stacks/", "--dir /srv/brummer/examples/hello-stack is not in the image")]
     [InlineData("directories", ".dockerignore", "!examples/\n", "", "--dir /srv/brummer/examples/hello-stack is not in the image")]
+    [InlineData("tls", "docker-compose.yml", "\"7777\",\n      \"--tls-cert\", \"/srv/brummer/certs/gateway.crt\", \"--tls-key\", \"/srv/brummer/certs/gateway.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]", "\"7777\"]", "'gateway' runs without cluster TLS")]
+    [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs/node-b.crt\", \"--tls-key\", \"/srv/brummer/certs/node-b.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]", "\"/srv/brummer/certs/node-b.crt\"]", "--tls-cert, --tls-key and --tls-ca go together")]
+    [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs/node-b.crt\", \"--tls-key\", \"/srv/brummer/certs/node-b.key\"", "\"/srv/brummer/certs/node-a.crt\", \"--tls-key\", \"/srv/brummer/certs/node-a.key\"", "'node-b' and 'node-a' share the certificate 'node-a'")]
+    [InlineData("tls", "docker-compose.yml", "\"--tls-cert\", \"/srv/brummer/certs/node-a.crt\"", "\"--tls-cert\", \"/srv/brummer/certs/node-c.crt\"", "'node-a': --tls-cert /srv/brummer/certs/node-c.crt is not a certificate the 'certs' service makes")]
+    [InlineData("tls", "docker-compose.yml", "\"--tls-key\", \"/srv/brummer/certs/node-a.key\"", "\"--tls-key\", \"/srv/brummer/certs/node-b.key\"", "'node-a': --tls-key /srv/brummer/certs/node-b.key is not the key of")]
+    [InlineData("tls", "docker-compose.yml", "node-a.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"", "node-a.key\", \"--tls-ca\", \"/srv/brummer/ca/ca.crt\"", "'node-a': --tls-ca /srv/brummer/ca/ca.crt is not the cluster CA's certificate")]
+    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n    # Published", "      - certs:/srv/brummer/certs\n    # Published", "'gateway' must mount the certificates read-only")]
+    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n    # Published", "      - certs:/srv/brummer/certs:ro\n      - ca:/srv/brummer/ca:ro\n    # Published", "'gateway' mounts the CA's volume 'ca'")]
+    [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs\", \"--force\"]", "\"/srv/brummer/certs\"]", "'certs' needs --force")]
+    [InlineData("tls", "docker-compose.yml", "\"--ca\", \"/srv/brummer/ca\", ", "", "'certs' keeps the CA key in the volume the members mount")]
+    [InlineData("tls", "docker-compose.yml", "      certs:\n        condition: service_completed_successfully\n    # tini", "      certs:\n        condition: service_started\n    # tini", "'node-a' should depend on 'certs' with condition: service_completed_successfully")]
+    [InlineData("tls", "Dockerfile", "RUN install -d -o $APP_UID -g $APP_UID -m 0700 /srv/brummer/ca /srv/brummer/certs\n", "", "the image should make /srv/brummer/certs, owned by $APP_UID")]
     public void Checks_OnFilesWithAMistake_FailSayingWhy(string check, string file, string find, string replace, string why)
     {
         var edit = Mutate(find, replace);
@@ -105,6 +120,7 @@ public sealed class DockerComposeTests
             "build" => CheckBuild,
             "dockerfile" => CheckDockerfile,
             "directories" => CheckNodeDirectories,
+            "tls" => CheckTls,
             _ => throw new ArgumentOutOfRangeException(nameof(check), check, "no such check"),
         };
 
@@ -122,12 +138,12 @@ public sealed class DockerComposeTests
     private static Func<string, string> WorkerMountedFrom(string source) => text =>
     {
         const string Dir = "\"--dir\", \"/srv/brummer/examples/cluster/worker\",";
-        const string Gateway = "\n  gateway:\n";
+        const string Volumes = "node-b.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]\n    volumes:\n";
         Assert.Contains(Dir, text, StringComparison.Ordinal);
-        Assert.Contains(Gateway, text, StringComparison.Ordinal);
+        Assert.Contains(Volumes, text, StringComparison.Ordinal);
         return text
             .Replace(Dir, "\"--dir\", \"/srv/worker\",", StringComparison.Ordinal)
-            .Replace(Gateway, $"    volumes: [\"{source}:/srv/worker:ro\"]\n{Gateway}", StringComparison.Ordinal);
+            .Replace(Volumes, $"{Volumes}      - \"{source}:/srv/worker:ro\"\n", StringComparison.Ordinal);
     };
 
     private static void CheckCommandsParse(DockerStack stack)
@@ -137,7 +153,8 @@ public sealed class DockerComposeTests
         {
             Assert.True(service.Parse.Errors.Count == 0, $"service '{service.Name}': `brummer {string.Join(' ', service.Args)}` does not parse: " +
                 string.Join("; ", service.Parse.Errors.Select(e => e.Message)));
-            Assert.True(service.Verb is "node" or "gateway", $"service '{service.Name}' runs `brummer {service.Verb}`, neither node nor gateway");
+            Assert.True(service.IsMember || service.IsCertificateMaker,
+                $"service '{service.Name}' runs `brummer {string.Join(' ', service.Args.Take(2))}`, neither node, gateway nor cert create");
         }
 
         Assert.True(brummer.Count(s => s.Verb == "node") >= 2, "docker-compose.yml should run at least two nodes: it shows a cluster");
@@ -177,8 +194,8 @@ public sealed class DockerComposeTests
         Assert.True(healthcheck.Contains("redis-cli", StringComparison.Ordinal) && healthcheck.Contains("ping", StringComparison.Ordinal),
             $"the redis service '{redis.Name}' needs a healthcheck that runs redis-cli ping, so that the others start once it answers");
 
-        var brummer = stack.BrummerServices();
-        foreach (var service in brummer)
+        var members = stack.Members();
+        foreach (var service in members)
         {
             // Explicit, so that the file does not depend on BRUMMER_CLUSTER being set where it runs.
             var raw = service.Raw("--cluster") ?? throw new XunitException($"service '{service.Name}' has no --cluster");
@@ -194,7 +211,7 @@ public sealed class DockerComposeTests
                 $"service '{service.Name}' should depend on '{redis.Name}' with condition: service_healthy");
         }
 
-        var clusterIds = brummer.Select(s => s.Parse.GetValue<string>("--cluster-id")).Distinct().ToList();
+        var clusterIds = members.Select(s => s.Parse.GetValue<string>("--cluster-id")).Distinct().ToList();
         Assert.True(clusterIds.Count == 1, $"nodes and gateways must share one --cluster-id, not {string.Join(", ", clusterIds)}");
     }
 
@@ -301,6 +318,59 @@ public sealed class DockerComposeTests
         }
     }
 
+    private static void CheckTls(DockerStack stack)
+    {
+        CheckCommandsParse(stack);
+        var makers = stack.BrummerServices().Where(s => s.IsCertificateMaker).ToList();
+        Assert.True(makers.Count == 1, $"docker-compose.yml should have one service running `brummer cert create`, not {makers.Count}: the members' certificates come from it");
+        var certs = makers[0];
+        var names = certs.Parse.GetValue<string[]>("NAME")!;
+        var output = certs.Raw("--out") ?? throw new XunitException($"service '{certs.Name}' should pass --out: the default is relative to the image's working directory");
+        var authority = certs.Raw("--ca") ?? output;
+
+        // Every `up` runs it again: without --force it finds its files, fails, and no member starts.
+        Assert.True(certs.Parse.GetValue<bool>("--force"), $"service '{certs.Name}' needs --force: its second run would find its files and fail");
+        var outputVolume = certs.VolumeAt(output) ?? throw new XunitException($"service '{certs.Name}' should write --out {output} to a named volume the members mount");
+        var authorityVolume = certs.VolumeAt(authority) ?? throw new XunitException($"service '{certs.Name}' should keep --ca {authority} on a named volume");
+        Assert.True(authorityVolume.Name != outputVolume.Name,
+            $"service '{certs.Name}' keeps the CA key in the volume the members mount ('{outputVolume.Name}'): pass --ca a directory on a volume of its own");
+        Assert.True(!outputVolume.ReadOnly && !authorityVolume.ReadOnly, $"service '{certs.Name}' must mount its volumes writable");
+
+        // A new named volume takes the owner of the image's directory it is mounted on; brummer runs as $APP_UID.
+        var runs = stack.Dockerfile.Stages[^1].Runs.Select(r => ShellWords.Split(r.Command)).ToList();
+        foreach (var directory in new[] { output, authority })
+        {
+            Assert.True(runs.Any(words => words.Contains(directory) && words.Any(w => w.Contains("$APP_UID", StringComparison.Ordinal))),
+                $"the image should make {directory}, owned by $APP_UID (a RUN of its last stage): a volume mounted there would be root's, and the certs service could not write");
+        }
+
+        var used = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in stack.Members())
+        {
+            var (certificate, key, ca) = (member.Raw("--tls-cert"), member.Raw("--tls-key"), member.Raw("--tls-ca"));
+            if (certificate is null || key is null || ca is null)
+            {
+                throw new XunitException($"service '{member.Name}' runs without cluster TLS: pass --tls-cert, --tls-key and --tls-ca with files of the '{certs.Name}' service");
+            }
+
+            var mount = member.Volumes().FirstOrDefault(v => v.Name == outputVolume.Name)
+                ?? throw new XunitException($"service '{member.Name}' does not mount the '{outputVolume.Name}' volume its certificate is in");
+            Assert.True(mount.ReadOnly, $"service '{member.Name}' must mount the certificates read-only ({outputVolume.Name}:{mount.Target}:ro)");
+            Assert.True(member.Volumes().All(v => v.Name != authorityVolume.Name),
+                $"service '{member.Name}' mounts the CA's volume '{authorityVolume.Name}': its key must stay with the '{certs.Name}' service");
+
+            var file = DockerPath.Relative(mount.Target, certificate);
+            var name = file is not null && file.EndsWith(".crt", StringComparison.Ordinal) && !file.Contains('/', StringComparison.Ordinal) ? file[..^4] : null;
+            Assert.True(name is not null && names.Contains(name),
+                $"service '{member.Name}': --tls-cert {certificate} is not a certificate the '{certs.Name}' service makes ({string.Join(", ", names.Select(n => DockerPath.Combine(mount.Target, n + ".crt")))})");
+            Assert.True(key == DockerPath.Combine(mount.Target, name + ".key"), $"service '{member.Name}': --tls-key {key} is not the key of {certificate}");
+            Assert.True(ca == DockerPath.Combine(mount.Target, "ca.crt"), $"service '{member.Name}': --tls-ca {ca} is not the cluster CA's certificate {DockerPath.Combine(mount.Target, "ca.crt")}");
+            Assert.True(used.TryAdd(name!, member.Name), $"services '{member.Name}' and '{used.GetValueOrDefault(name!)}' share the certificate '{name}': give each member its own");
+            Assert.True(member.DependsOn(certs.Name, "service_completed_successfully"),
+                $"service '{member.Name}' should depend on '{certs.Name}' with condition: service_completed_successfully (its certificate exists only then)");
+        }
+    }
+
     private static List<string>? DotnetPublish(string command)
     {
         var words = ShellWords.Split(command);
@@ -389,6 +459,9 @@ public sealed class DockerComposeTests
         }
 
         public List<BrummerService> Nodes() => BrummerServices().Where(s => s.Verb == "node").ToList();
+
+        /// <summary>The nodes and gateways: what joins or calls the cluster.</summary>
+        public List<BrummerService> Members() => BrummerServices().Where(s => s.IsMember).ToList();
 
         public ComposeService Redis()
         {
@@ -479,13 +552,48 @@ public sealed class DockerComposeTests
             return at >= 0 && at + 1 < command.Count ? int.Parse(command[at + 1], CultureInfo.InvariantCulture) : 6379;
         }
 
-        public bool DependsOnHealthy(string service) =>
+        public bool DependsOnHealthy(string service) => DependsOn(service, "service_healthy");
+
+        public bool DependsOn(string service, string condition) =>
             Node.Children.TryGetValue(new YamlScalarNode("depends_on"), out var dependsOn) &&
             dependsOn is YamlMappingNode map &&
             map.Children.TryGetValue(new YamlScalarNode(service), out var entry) &&
-            entry is YamlMappingNode condition &&
-            condition.Children.TryGetValue(new YamlScalarNode("condition"), out var value) &&
-            value is YamlScalarNode { Value: "service_healthy" };
+            entry is YamlMappingNode conditions &&
+            conditions.Children.TryGetValue(new YamlScalarNode("condition"), out var value) &&
+            value is YamlScalarNode { Value: var actual } && actual == condition;
+
+        /// <summary>The named volumes mounted, in short ("name:/target[:ro]") or long (type: volume) syntax.</summary>
+        public List<VolumeMount> Volumes()
+        {
+            if (!Node.Children.TryGetValue(new YamlScalarNode("volumes"), out var volumes))
+            {
+                return [];
+            }
+
+            var mounts = new List<VolumeMount>();
+            foreach (var volume in ((YamlSequenceNode)volumes).Children)
+            {
+                switch (volume)
+                {
+                    case YamlScalarNode { Value: { } text } when text.Split(':') is [var name, var target, ..] && !name.StartsWith('.') && !name.StartsWith('/'):
+                        mounts.Add(new VolumeMount(name, DockerPath.Normalize(target), text.Split(':').Length > 2 && text.Split(':')[2].Split(',').Contains("ro")));
+                        break;
+                    case YamlMappingNode m when m.Children.TryGetValue(new YamlScalarNode("type"), out var type) && type is YamlScalarNode { Value: "volume" }:
+                        mounts.Add(new VolumeMount(
+                            ((YamlScalarNode)m.Children[new YamlScalarNode("source")]).Value!,
+                            DockerPath.Normalize(((YamlScalarNode)m.Children[new YamlScalarNode("target")]).Value!),
+                            m.Children.TryGetValue(new YamlScalarNode("read_only"), out var readOnly) && readOnly is YamlScalarNode { Value: "true" }));
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            return mounts;
+        }
+
+        /// <summary>The named volume mounted exactly at <paramref name="directory"/>, if one is.</summary>
+        public VolumeMount? VolumeAt(string directory) => Volumes().FirstOrDefault(v => v.Target == DockerPath.Normalize(directory));
 
         /// <summary>The Dockerfile a <c>build</c> entry names, as a full path; null for an image-only service.</summary>
         public string? BuildDockerfile()
@@ -585,6 +693,12 @@ public sealed class DockerComposeTests
 
         public string Verb { get; }
 
+        /// <summary>A node or a gateway: a member of the cluster.</summary>
+        public bool IsMember => Verb is "node" or "gateway";
+
+        /// <summary>Runs <c>brummer cert create</c>.</summary>
+        public bool IsCertificateMaker => Verb == "create" && Args[0] == "cert";
+
         /// <summary>The value written for an option (by any of its aliases), as the compose file has it.</summary>
         public string? Raw(string option)
         {
@@ -629,6 +743,8 @@ public sealed class DockerComposeTests
             return result;
         }
     }
+
+    private sealed record VolumeMount(string Name, string Target, bool ReadOnly);
 
     private sealed record PublishedPort(string? HostIp, string? HostPort, int Container)
     {

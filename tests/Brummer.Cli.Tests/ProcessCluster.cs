@@ -53,14 +53,9 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     public static string RedisUrl(string hostPort) => $"redis://{hostPort}";
 
     /// <summary>Starts a node and returns once it has joined the cluster.</summary>
-    /// <param name="failureDetection">Seconds before the cluster declares a silent node dead (fast by default).</param>
-    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, string failureDetection = FailureDetectionSeconds)
+    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
     {
-        var node = BrummerProcess.Start(
-            "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
-            "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
-            "--failure-detection", failureDetection, "--stop-timeout", "1");
-        _processes.Add(node);
+        var node = LaunchNode(name, directory, siloPort, gatewayPort, extraArgs);
         var started = Stopwatch.StartNew();
         await node.WaitForOutputAsync($"Node '{name}' joined");
         TestContext.Current.TestOutputHelper?.WriteLine($"node {name} joined {started.Elapsed.TotalSeconds:0.0} s after it was started");
@@ -70,12 +65,35 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     /// <summary>The gateway started last, as an OS process (for its output).</summary>
     public BrummerProcess? Gateway { get; private set; }
 
+    /// <summary>Starts a node without waiting for it: for nodes that are expected not to join.</summary>
+    /// <remarks>Failure detection is fast (<see cref="FailureDetectionSeconds"/>) unless <paramref name="extraArgs"/> sets it.</remarks>
+    public BrummerProcess LaunchNode(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
+    {
+        string[] detection = extraArgs.Contains("--failure-detection") ? [] : ["--failure-detection", FailureDetectionSeconds];
+        var node = BrummerProcess.Start(
+            [
+                "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
+                "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),
+                .. detection, "--stop-timeout", "1", .. extraArgs,
+            ]);
+        _processes.Add(node);
+        return node;
+    }
+
+    /// <summary>Starts a gateway without waiting for it: for gateways that are expected to be refused.</summary>
+    public BrummerProcess LaunchGateway(params string[] extraArgs)
+    {
+        var gateway = BrummerProcess.Start(["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. extraArgs]);
+        _processes.Add(gateway);
+        return gateway;
+    }
+
     /// <summary>Starts a gateway and returns an MCP client connected to it, once it serves.</summary>
-    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] options)
+    public async Task<McpClient> StartGatewayAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
         var gateway = BrummerProcess.Start(
             environment ?? new Dictionary<string, string>(),
-            ["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. options]);
+            ["gateway", "--cluster", Connection, "--cluster-id", ClusterId, "--port", "0", .. extraArgs]);
         _processes.Add(gateway);
         Gateway = gateway;
         var started = Stopwatch.StartNew();

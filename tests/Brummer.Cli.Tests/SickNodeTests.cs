@@ -23,9 +23,9 @@ public sealed class SickNodeTests(ITestOutputHelper output)
         using var stackB = new StackDirectory(scriptsB);
         await using var cluster = new ProcessCluster(ProcessCluster.RedisUrl(redis));
         // Slow failure detection: a stays a member while paused, which is the case where it could hold others up.
-        var a = await cluster.StartNodeAsync("a", stackA.Path, 0, 0, failureDetection: "120");
-        await cluster.StartNodeAsync("b", stackB.Path, 0, 0, failureDetection: "120");
-        var mcp = await cluster.StartGatewayAsync(options: ["--control-timeout", "3"]);
+        var a = await cluster.StartNodeAsync("a", stackA.Path, 0, 0, "--failure-detection", "120");
+        await cluster.StartNodeAsync("b", stackB.Path, 0, 0, "--failure-detection", "120");
+        var mcp = await cluster.StartGatewayAsync(null, "--control-timeout", "3");
         await cluster.Gateway!.WaitForOutputAsync("Connected to node a directly");
         await cluster.Gateway!.WaitForOutputAsync("Connected to node b directly");
         await mcp.CallAsync("scripts_run", new { name = "noisy", node = "b" });

@@ -25,6 +25,7 @@ public static class BrummerCommands
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(GatewayCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
+        root.Subcommands.Add(CertCommand.Create());
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);

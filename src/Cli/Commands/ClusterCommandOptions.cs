@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Net;
 using System.Net.Sockets;
 using Brummer.Clustering;
+using Brummer.Clustering.Tls;
 
 namespace Brummer.Cli.Commands;
 
@@ -42,13 +43,13 @@ internal static class ClusterCommandOptions
     };
 
     /// <summary>
-    /// Consent to run without protection on a non-loopback address: a gateway without tokens, a node without TLS.
-    /// Brummer refuses both unless told so, and warns at every start when told.
+    /// For every command that can listen beyond loopback: whoever passes it chose to run without protection (cluster
+    /// TLS on a node, tokens on a gateway) on a non-loopback address, and is warned about it at every start.
     /// </summary>
     public static Option<bool> Insecure() => new("--insecure")
     {
-        Description = "Run without protection on a non-loopback address (no tokens on a gateway, no TLS on a node). " +
-            "Anyone who can reach the port can then run your scripts; a warning is printed at every start.",
+        Description = "Run without protection on a non-loopback address (no TLS on a node, no tokens on a gateway): start even " +
+            "though anyone who reaches it could use it (a warning is printed at every start). Without it, that refuses to start.",
     };
 
     /// <summary>An IP address, or a host name resolved to its first IPv4 address (containers know their own name).</summary>
@@ -71,6 +72,56 @@ internal static class ClusterCommandOptions
             return null;
         }
     }
+}
+
+/// <summary>
+/// <c>--tls-cert</c>, <c>--tls-key</c>, <c>--tls-ca</c> (or BRUMMER_TLS_*): a member's certificate, its key and the
+/// cluster CA, all three or none. Parsing only checks that; the files are read when the command runs.
+/// </summary>
+internal sealed class TlsCommandOptions
+{
+    public Option<string?> Certificate { get; } = File(
+        "--tls-cert", "This member's certificate (PEM), signed by the cluster CA: turns on mutual TLS with the other members.");
+
+    public Option<string?> Key { get; } = File(
+        "--tls-key", "The private key (PEM, unencrypted) of --tls-cert. Keep it readable by its owner only (mode 0600).");
+
+    public Option<string?> Authority { get; } = File(
+        "--tls-ca", "The cluster CA's certificate (PEM): only members presenting a certificate it signed may join or call.");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Certificate);
+        command.Options.Add(Key);
+        command.Options.Add(Authority);
+        command.Validators.Add(result =>
+        {
+            var given = Options.Where(o => result.GetValue(o) is not null).ToList();
+            if (given.Count is > 0 and < 3)
+            {
+                var missing = Options.Except(given).Select(o => $"{o.Name} (or ${Variable(o.Name)})");
+                result.AddError($"--tls-cert, --tls-key and --tls-ca go together (`brummer cert create` makes them): missing {string.Join(", ", missing)}.");
+            }
+        });
+    }
+
+    /// <summary>The files given, or null when cluster TLS is off.</summary>
+    public ClusterTlsFiles? Files(ParseResult parse) =>
+        parse.GetValue(Certificate) is { } certificate && parse.GetValue(Key) is { } key && parse.GetValue(Authority) is { } authority
+            ? new ClusterTlsFiles(certificate, key, authority)
+            : null;
+
+    private IEnumerable<Option<string?>> Options => [Certificate, Key, Authority];
+
+    /// <summary>--tls-cert → BRUMMER_TLS_CERT.</summary>
+    private static string Variable(string option) => "BRUMMER_" + option.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    private static Option<string?> File(string name, string description) => new(name)
+    {
+        Description = $"{description} Default: ${Variable(name)}.",
+        HelpName = "FILE",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Variable(name)) is { Length: > 0 } value ? value : null,
+    };
 }
 
 internal static class Validate

@@ -11,4 +11,7 @@ internal static class CommandOutput
         Console.Error.WriteLine($"brummer: {message}");
         return UsageError;
     }
+
+    /// <summary>Writes one warning line to stderr: something runs, but less safely than it could.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine($"brummer: warning: {message}");
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Brummer.Clustering;
+using Brummer.Clustering.Tls;
 using Brummer.Gateway;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,8 @@ internal static class GatewayCommand
             command.Options.Add(option);
         }
 
+        var tls = new TlsCommandOptions();
+        tls.AddTo(command);
         command.SetAction((parse, ct) =>
         {
             var address = parse.GetValue(bind)!;
@@ -52,31 +55,42 @@ internal static class GatewayCommand
                 return Task.FromResult(CommandOutput.Fail(ex.Message));
             }
 
-            return RunAsync(new GatewayRunOptions(parse.GetValue(cluster)!, parse.GetValue(clusterId)!, address, parse.GetValue(port), security), ct);
+            return RunAsync(new GatewayRunOptions(parse.GetValue(cluster)!, parse.GetValue(clusterId)!, address, parse.GetValue(port), security), tls.Files(parse), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(GatewayRunOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(GatewayRunOptions options, ClusterTlsFiles? tlsFiles, CancellationToken cancellationToken)
     {
+        ClusterTls? tls = null;
         WebApplication app;
         try
         {
+            // Files first: a wrong path is found before any network is touched.
+            tls = tlsFiles is null ? null : ClusterTls.Load(tlsFiles);
+            options = options with { Tls = tls };
             await ClusterPreparation.PrepareAsync(options.Cluster, cancellationToken);
             app = ClusterHosts.BuildGateway(options);
         }
-        catch (ClusterUnavailableException ex)
+        catch (Exception ex) when (ex is ClusterUnavailableException or ClusterTlsException)
         {
+            tls?.Dispose();
             return CommandOutput.Fail(ex.Message);
         }
 
+        using (tls)
         await using (app)
         {
             try
             {
                 Console.WriteLine($"Gateway connecting to cluster '{options.ClusterId}' at {options.Cluster}...");
+                Console.WriteLine(ClusterHosts.TlsBanner(options.Tls));
                 await app.StartAsync(cancellationToken);
                 await app.Services.WaitForClusterViewAsync(cancellationToken);
+            }
+            catch (ClusterRefusedException ex)
+            {
+                return CommandOutput.Fail(ex.Message);
             }
             catch (Exception ex) when (NodeCommand.IsAddressInUse(ex))
             {

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Net;
 using Brummer.Clustering;
+using Brummer.Clustering.Tls;
 using Brummer.Grains.Discovery;
 using Brummer.Silo;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime.MembershipService;
 
 namespace Brummer.Cli.Commands;
 
@@ -57,14 +60,18 @@ internal static class NodeCommand
             Validators = { Validate.Seconds("--failure-detection", 0.3, 600) },
         };
 
+        var tls = new TlsCommandOptions();
+        var insecure = ClusterCommandOptions.Insecure();
+
         var command = new Command(
             "node",
             "Joins this machine to a Brummer cluster as a node running one directory's scripts. Gateways (brummer gateway) " +
             "list and control them. Ctrl+C leaves the cluster and stops every script this node started; if the node is " +
             "killed, its watchdog stops them.")
         {
-            name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, stopTimeout, failureDetection,
+            name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, stopTimeout, failureDetection, insecure,
         };
+        tls.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
             new NodeRunOptions(
                 parse.GetValue(name)!,
@@ -76,30 +83,64 @@ internal static class NodeCommand
                 parse.GetValue(gatewayPort),
                 TimeSpan.FromSeconds(parse.GetValue(stopTimeout)),
                 TimeSpan.FromSeconds(parse.GetValue(failureDetection))),
+            tls.Files(parse),
+            parse.GetValue(insecure),
             ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(NodeRunOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(NodeRunOptions options, ClusterTlsFiles? tlsFiles, bool insecure, CancellationToken cancellationToken)
     {
+        var exposed = !IPAddress.IsLoopback(options.Advertise) && tlsFiles is null;
+        if (exposed && !insecure)
+        {
+            return CommandOutput.Fail(
+                $"--advertise {options.Advertise} is not a loopback address and cluster TLS is off: anyone who reaches it could join the cluster " +
+                "and run its scripts. Pass --tls-cert, --tls-key and --tls-ca (`brummer cert create` makes them), or --insecure to run without protection.");
+        }
+
         // Resolved here so that what the node prints is the port it really uses.
         options = options with { SiloPort = FreePort.OrNext(options.SiloPort), GatewayPort = FreePort.OrNext(options.GatewayPort) };
+        if (exposed)
+        {
+            CommandOutput.Warn(
+                $"cluster TLS is off and this node listens on {options.Advertise} (--insecure): anyone who reaches ports " +
+                $"{options.SiloPort} and {options.GatewayPort} there can join the cluster and run its scripts.");
+        }
+
+        ClusterTls? tls = null;
         IHost host;
         try
         {
+            // Files first: a wrong path is found before any network is touched.
+            tls = tlsFiles is null ? null : ClusterTls.Load(tlsFiles);
+            options = options with { Tls = tls };
             await ClusterPreparation.PrepareAsync(options.Cluster, cancellationToken);
             host = ClusterHosts.BuildNode(options);
         }
-        catch (Exception ex) when (ex is ScriptDiscoveryException or ClusterUnavailableException)
+        catch (Exception ex) when (ex is ScriptDiscoveryException or ClusterUnavailableException or ClusterTlsException)
         {
+            tls?.Dispose();
             return CommandOutput.Fail(ex.Message);
         }
 
+        using (tls)
         using (host)
         {
+            // Nodes that refuse this one (TLS) end its start at once: joining would only retry until it timed out.
+            var refusals = host.Services.GetRequiredService<PeerRefusals>();
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, refusals.Refused);
             try
             {
-                await host.StartAsync(cancellationToken);
+                await host.StartAsync(starting.Token);
+            }
+            catch (Exception) when (refusals.Reason is { } reason)
+            {
+                return CommandOutput.Fail(reason);
+            }
+            catch (OrleansClusterConnectivityCheckFailedException ex)
+            {
+                return CommandOutput.Fail($"could not join within {SiloHostingExtensions.JoinTimeout(options.FailureDetection).TotalSeconds:0} s: {ex.Message}");
             }
             catch (Exception ex) when (IsAddressInUse(ex))
             {
@@ -109,6 +150,7 @@ internal static class NodeCommand
             }
 
             Console.WriteLine($"Node '{options.Name}' joined cluster '{options.ClusterId}' at {options.Cluster} as {options.Advertise}:{options.SiloPort}");
+            Console.WriteLine(ClusterHosts.TlsBanner(options.Tls));
             Console.WriteLine($"Running scripts of {options.Directory}; gateways reach it on port {options.GatewayPort}.");
             Console.WriteLine("Press Ctrl+C to leave the cluster and stop every script this node started.");
             await host.WaitForShutdownAsync(CancellationToken.None);
