@@ -71,9 +71,8 @@ public sealed class AccessCommandTests
 
         await brummer.McpUrlAsync();
         await brummer.WaitForOutputAsync("WARNING: listening on 0.0.0.0 WITHOUT authentication");
-
-        Assert.Contains($"Listening on 0.0.0.0:{port} (ALL interfaces)", brummer.Output, StringComparison.Ordinal);
-        Assert.Contains("Auth: off", brummer.Output, StringComparison.Ordinal);
+        await brummer.WaitForOutputAsync($"Listening on 0.0.0.0:{port} (ALL interfaces)");
+        await brummer.WaitForOutputAsync("Auth: off");
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public sealed class AccessCommandTests
         var port = Port();
         await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--tokens", file);
         await brummer.McpUrlAsync();
-        Assert.Contains($"Auth: on, 2 token(s) from {file}", brummer.Output, StringComparison.Ordinal);
+        await brummer.WaitForOutputAsync($"Auth: on, 2 token(s) from {file}");
         var gateway = $"http://127.0.0.1:{port}";
 
         var (anonymous, anonymousOutput) = await BrummerProcess.RunAsync("status", "--gateway", gateway);

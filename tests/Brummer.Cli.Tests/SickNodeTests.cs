@@ -25,7 +25,7 @@ public sealed class SickNodeTests(ITestOutputHelper output)
         // Slow failure detection: a stays a member while paused, which is the case where it could hold others up.
         var a = await cluster.StartNodeAsync("a", stackA.Path, 0, 0, "--failure-detection", "120");
         await cluster.StartNodeAsync("b", stackB.Path, 0, 0, "--failure-detection", "120");
-        var mcp = await cluster.StartGatewayAsync(null, "--control-timeout", "3");
+        var mcp = await cluster.StartGatewayAsync(null, "--control-timeout", "8");
         await cluster.Gateway!.WaitForOutputAsync("Connected to node a directly");
         await cluster.Gateway!.WaitForOutputAsync("Connected to node b directly");
         await mcp.CallAsync("scripts_run", new { name = "noisy", node = "b" });

@@ -12,6 +12,8 @@ namespace Brummer.Gateway.Traffic;
 /// </summary>
 internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> options, TimeProvider time, ILogger<LaneGate> logger)
 {
+    private static readonly TimeSpan LogsPatience = TimeSpan.FromMinutes(1);
+
     private readonly PartitionedRateLimiter<HttpContext> _lanes = RequestLanes.Create(Environment.ProcessorCount);
 
     public async Task InvokeAsync(HttpContext context)
@@ -24,17 +26,23 @@ internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> op
             return;
         }
 
+        // Reads change nothing, so they wait as long as their caller does; a search waits a while behind other searches
+        // (each takes a few seconds at most); a control call may use half its time limit waiting, the rest is the node's.
         var settings = options.Value;
         var patience = lane switch
         {
             RequestLane.Control => settings.ControlTimeout / 2,
-            RequestLane.Logs => settings.LogsTimeout,
-            _ => settings.CallTimeout * 6,
+            RequestLane.Logs => LogsPatience,
+            _ => Timeout.InfiniteTimeSpan,
         };
         RateLimitLease lease;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
         {
-            wait.CancelAfter(patience);
+            if (patience != Timeout.InfiniteTimeSpan)
+            {
+                wait.CancelAfter(patience);
+            }
+
             try
             {
                 lease = await _lanes.AcquireAsync(context, 1, wait.Token);

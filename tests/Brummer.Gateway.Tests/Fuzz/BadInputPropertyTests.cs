@@ -122,8 +122,11 @@ public sealed class BadInputPropertyTests(FuzzFixture fixture) : IClassFixture<F
     public async Task Api_RandomValues_AreAResultOrAProblem(string method, string template)
     {
         var before = ErrorLogs();
-        var value = Gen.Frequency((6, JsonGen.String), (1, Gen.OneOf("-5", "0", "1", "1000", "1001", "9223372036854775807", "99999999999999999999", "1.5", "true", "x")));
-        var segment = Gen.Frequency((1, Gen.OneOf("quick", "noisy", GatewayUnderTest.Node, "run", "stop", "restart")), (3, JsonGen.String.Where(s => s.Length is > 0 and < 4_000)));
+        // Values are cut at 4,000 characters: a URL of hundreds of kilobytes never finishes leaving the client (Kestrel
+        // answers 414 at 8 KiB and closes), which would test the socket, not the gateway.
+        var text = JsonGen.String.Select(s => s.Length > 4_000 ? s[..4_000] : s);
+        var value = Gen.Frequency((6, text), (1, Gen.OneOf("-5", "0", "1", "1000", "1001", "9223372036854775807", "99999999999999999999", "1.5", "true", "x")));
+        var segment = Gen.Frequency((1, Gen.OneOf("quick", "noisy", GatewayUnderTest.Node, "run", "stop", "restart")), (3, text.Where(s => s.Length > 0)));
         var holes = template.Split('{').Length - 1;
         var values = Gen.Frequency((1, segment), (1, value)).Array[holes, holes];
 
