@@ -32,9 +32,10 @@ ENV ASPNETCORE_HTTP_PORTS= \
     npm_config_cache=/tmp/npm-cache \
     npm_config_update_notifier=false
 
-# Where the certs service of docker-compose.yml writes the cluster CA and the members' certificates. A named volume
-# mounted on a directory of the image starts with its owner and mode: the non-root user's, owner-only.
-RUN install -d -o $APP_UID -g $APP_UID -m 0700 /srv/brummer/ca /srv/brummer/certs
+# Where the certs service of docker-compose.yml writes the cluster CA and the members' certificates, and its tokens
+# service the API token file. A named volume mounted on a directory of the image starts with its owner and mode: the
+# non-root user's, owner-only.
+RUN install -d -o $APP_UID -g $APP_UID -m 0700 /srv/brummer/ca /srv/brummer/certs /srv/brummer/tokens
 
 WORKDIR /srv/brummer
 # The non-root user of the .NET images (uid 1654): nodes and gateways need no privilege, and neither do the scripts.

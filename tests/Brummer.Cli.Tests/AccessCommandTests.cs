@@ -36,6 +36,51 @@ public sealed class AccessCommandTests
         Assert.Contains("No token named 'alice'", againOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>What a setup script run at every start relies on (the tokens service of docker-compose.yml).</summary>
+    [Fact]
+    public async Task Token_CreateIfAbsent_WhenTheNameExists_ChangesNothingShowsNothingAndSucceeds()
+    {
+        using var home = new StackDirectory(new Dictionary<string, string>());
+        var file = home.File("tokens.json");
+        string[] create = ["token", "create", "compose", "--role", "admin", "--tokens", file, "--if-absent"];
+
+        var (first, firstOutput) = await BrummerProcess.RunAsync(create);
+        Assert.Equal(0, first);
+        Assert.Single(Tokens(firstOutput));
+        var written = File.ReadAllBytes(file);
+
+        var (again, againOutput) = await BrummerProcess.RunAsync(create);
+        Assert.Equal(0, again);
+        Assert.Empty(Tokens(againOutput));
+        Assert.Single(againOutput.Split('\n'));
+        Assert.Contains($"Token 'compose' (admin) already exists in {file}", againOutput, StringComparison.Ordinal);
+        Assert.Contains("not shown again", againOutput, StringComparison.Ordinal);
+        Assert.Equal(written, File.ReadAllBytes(file));
+
+        // Asked for another role: still nothing changes, and the note says which role the token really has.
+        var (otherRole, otherRoleOutput) = await BrummerProcess.RunAsync("token", "create", "compose", "--role", "read", "--tokens", file, "--if-absent");
+        Assert.Equal(0, otherRole);
+        Assert.Contains("(admin, not read as asked)", otherRoleOutput, StringComparison.Ordinal);
+        Assert.Equal(written, File.ReadAllBytes(file));
+
+        // A name the file does not have yet is created as without the option.
+        var (added, addedOutput) = await BrummerProcess.RunAsync("token", "create", "ci", "--role", "read", "--tokens", file, "--if-absent");
+        Assert.Equal(0, added);
+        Assert.Single(Tokens(addedOutput));
+        var (_, list) = await BrummerProcess.RunAsync("token", "list", "--tokens", file);
+        Assert.Contains("2 token(s)", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_CreateHelp_OffersIfAbsent_AndSaysADuplicateIsOtherwiseAnError()
+    {
+        var (exitCode, help) = await BrummerProcess.RunAsync("token", "create", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("--if-absent", help, StringComparison.Ordinal);
+        Assert.Contains("A NAME already in the file is an error, unless --if-absent", help, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Token_CreateWithABadRole_IsAUsageErrorThatWritesNothing()
     {
@@ -113,6 +158,9 @@ public sealed class AccessCommandTests
         Assert.Contains("does not exist", output, StringComparison.Ordinal);
         Assert.Contains("brummer token create", output, StringComparison.Ordinal);
     }
+
+    private static List<string> Tokens(string output) =>
+        output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("brm_", StringComparison.Ordinal)).ToList();
 
     private static async Task<string> CreateAsync(string file, string name, string role)
     {

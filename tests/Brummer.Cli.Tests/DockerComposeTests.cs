@@ -16,8 +16,9 @@ namespace Brummer.Cli.Tests;
 /// <summary>
 /// docker-compose.yml, the Dockerfile and .dockerignore, kept correct without a Docker engine (none runs here): the
 /// compose file is read with a real YAML parser, every command a container runs is parsed by the real <c>brummer</c>
-/// command line, and the addresses, ports, image paths, directories and certificates they name must agree with each
-/// other and with the repository. Each check is also run against a broken copy of the files, to show that it can fail.
+/// command line, and the addresses, ports, image paths, directories, certificates and token file they name must agree
+/// with each other and with the repository. Each check is also run against a broken copy of the files, to show that it
+/// can fail.
 /// </summary>
 public sealed class DockerComposeTests
 {
@@ -46,6 +47,9 @@ public sealed class DockerComposeTests
 
     [Fact]
     public void Compose_EveryNodeAndGateway_RunsClusterTlsWithItsOwnCertificateFromTheCertsService_WhichKeepsTheCaKey() => CheckTls(DockerStack.Load());
+
+    [Fact]
+    public void Compose_Gateway_RequiresTheTokenOfTheTokensService_ReadOnly_AndThatServiceSucceedsAtEveryUp() => CheckTokens(DockerStack.Load());
 
     /// <summary>A project mounted from the repository is as good as one copied into the image (examples/cluster/README.md suggests it).</summary>
     [Theory]
@@ -89,18 +93,33 @@ public sealed class DockerComposeTests
     [InlineData("directories", "docker-compose.yml", "/srv/brummer/examples/cluster/worker", "/srv/brummer/examples/cluster", "examples/cluster/package.json does not reach the image")]
     [InlineData("directories", "Dockerfile", "examples/ /srv/brummer/examples/", "examples/ /srv/brummer/stacks/", "--dir /srv/brummer/examples/hello-stack is not in the image")]
     [InlineData("directories", ".dockerignore", "!examples/\n", "", "--dir /srv/brummer/examples/hello-stack is not in the image")]
-    [InlineData("tls", "docker-compose.yml", "\"7777\",\n      \"--tls-cert\", \"/srv/brummer/certs/gateway.crt\", \"--tls-key\", \"/srv/brummer/certs/gateway.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]", "\"7777\"]", "'gateway' runs without cluster TLS")]
+    [InlineData("tls", "docker-compose.yml", "tokens.json\",\n      \"--tls-cert\", \"/srv/brummer/certs/gateway.crt\", \"--tls-key\", \"/srv/brummer/certs/gateway.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]", "tokens.json\"]", "'gateway' runs without cluster TLS")]
     [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs/node-b.crt\", \"--tls-key\", \"/srv/brummer/certs/node-b.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"]", "\"/srv/brummer/certs/node-b.crt\"]", "--tls-cert, --tls-key and --tls-ca go together")]
     [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs/node-b.crt\", \"--tls-key\", \"/srv/brummer/certs/node-b.key\"", "\"/srv/brummer/certs/node-a.crt\", \"--tls-key\", \"/srv/brummer/certs/node-a.key\"", "'node-b' and 'node-a' share the certificate 'node-a'")]
     [InlineData("tls", "docker-compose.yml", "\"--tls-cert\", \"/srv/brummer/certs/node-a.crt\"", "\"--tls-cert\", \"/srv/brummer/certs/node-c.crt\"", "'node-a': --tls-cert /srv/brummer/certs/node-c.crt is not a certificate the 'certs' service makes")]
     [InlineData("tls", "docker-compose.yml", "\"--tls-key\", \"/srv/brummer/certs/node-a.key\"", "\"--tls-key\", \"/srv/brummer/certs/node-b.key\"", "'node-a': --tls-key /srv/brummer/certs/node-b.key is not the key of")]
     [InlineData("tls", "docker-compose.yml", "node-a.key\", \"--tls-ca\", \"/srv/brummer/certs/ca.crt\"", "node-a.key\", \"--tls-ca\", \"/srv/brummer/ca/ca.crt\"", "'node-a': --tls-ca /srv/brummer/ca/ca.crt is not the cluster CA's certificate")]
-    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n    # Published", "      - certs:/srv/brummer/certs\n    # Published", "'gateway' must mount the certificates read-only")]
-    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n    # Published", "      - certs:/srv/brummer/certs:ro\n      - ca:/srv/brummer/ca:ro\n    # Published", "'gateway' mounts the CA's volume 'ca'")]
+    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n      - tokens:", "      - certs:/srv/brummer/certs\n      - tokens:", "'gateway' must mount the certificates read-only")]
+    [InlineData("tls", "docker-compose.yml", "      - certs:/srv/brummer/certs:ro\n      - tokens:", "      - certs:/srv/brummer/certs:ro\n      - ca:/srv/brummer/ca:ro\n      - tokens:", "'gateway' mounts the CA's volume 'ca'")]
     [InlineData("tls", "docker-compose.yml", "\"/srv/brummer/certs\", \"--force\"]", "\"/srv/brummer/certs\"]", "'certs' needs --force")]
     [InlineData("tls", "docker-compose.yml", "\"--ca\", \"/srv/brummer/ca\", ", "", "'certs' keeps the CA key in the volume the members mount")]
     [InlineData("tls", "docker-compose.yml", "      certs:\n        condition: service_completed_successfully\n    # tini", "      certs:\n        condition: service_started\n    # tini", "'node-a' should depend on 'certs' with condition: service_completed_successfully")]
-    [InlineData("tls", "Dockerfile", "RUN install -d -o $APP_UID -g $APP_UID -m 0700 /srv/brummer/ca /srv/brummer/certs\n", "", "the image should make /srv/brummer/certs, owned by $APP_UID")]
+    [InlineData("tls", "Dockerfile", "RUN install -d -o $APP_UID -g $APP_UID -m 0700 /srv/brummer/ca /srv/brummer/certs /srv/brummer/tokens\n", "", "the image should make /srv/brummer/certs, owned by $APP_UID")]
+    [InlineData("parse", "docker-compose.yml", "\"--if-absent\"]", "\"--if-absnt\"]", "Unrecognized command or argument '--if-absnt'")]
+    [InlineData("tokens", "docker-compose.yml", "  certs:\n    build: .", "  more-tokens:\n    build: .\n    command: [\"token\", \"create\", \"ci\", \"--role\", \"read\", \"--tokens\", \"/srv/brummer/tokens/tokens.json\", \"--if-absent\"]\n    volumes:\n      - tokens:/srv/brummer/tokens\n\n  certs:\n    build: .", "one service running `brummer token create`, not 2")]
+    [InlineData("tokens", "docker-compose.yml", "\"/srv/brummer/tokens/tokens.json\", \"--if-absent\"]", "\"/srv/brummer/tokens/tokens.json\"]", "'tokens' needs --if-absent")]
+    [InlineData("tokens", "docker-compose.yml", "\"--role\", \"admin\",", "\"--role\", \"read\",", "'tokens' makes a read token")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\", \"--if-absent\"]", "\"--if-absent\"]", "'tokens' should pass --tokens")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\", \"--if-absent\"]", "\"--tokens\", \"/srv/brummer/tokens.json\", \"--if-absent\"]", "'tokens' should write --tokens /srv/brummer/tokens.json into a named volume")]
+    [InlineData("tokens", "docker-compose.yml", "      - tokens:/srv/brummer/tokens\n\n", "      - tokens:/srv/brummer/tokens:ro\n\n", "'tokens' must mount its volume writable")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\",\n", "", "'gateway' binds 0.0.0.0 without --tokens: it would refuse to start")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\",\n", "\"--insecure\",\n", "'gateway' passes --insecure")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\",\n", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\", \"--insecure\",\n", "'gateway' passes --insecure")]
+    [InlineData("tokens", "docker-compose.yml", "\"--tokens\", \"/srv/brummer/tokens/tokens.json\",\n", "\"--tokens\", \"/srv/brummer/tokens/other.json\",\n", "'gateway': --tokens /srv/brummer/tokens/other.json is not the file the 'tokens' service writes (/srv/brummer/tokens/tokens.json)")]
+    [InlineData("tokens", "docker-compose.yml", "      - tokens:/srv/brummer/tokens:ro\n", "", "'gateway' does not mount the 'tokens' volume")]
+    [InlineData("tokens", "docker-compose.yml", "      - tokens:/srv/brummer/tokens:ro\n", "      - tokens:/srv/brummer/tokens\n", "'gateway' must mount the tokens read-only")]
+    [InlineData("tokens", "docker-compose.yml", "      tokens:\n        condition: service_completed_successfully", "      tokens:\n        condition: service_started", "'gateway' should depend on 'tokens' with condition: service_completed_successfully")]
+    [InlineData("tokens", "Dockerfile", " /srv/brummer/certs /srv/brummer/tokens\n", " /srv/brummer/certs\n", "the image should make /srv/brummer/tokens, owned by $APP_UID")]
     public void Checks_OnFilesWithAMistake_FailSayingWhy(string check, string file, string find, string replace, string why)
     {
         var edit = Mutate(find, replace);
@@ -121,6 +140,7 @@ public sealed class DockerComposeTests
             "dockerfile" => CheckDockerfile,
             "directories" => CheckNodeDirectories,
             "tls" => CheckTls,
+            "tokens" => CheckTokens,
             _ => throw new ArgumentOutOfRangeException(nameof(check), check, "no such check"),
         };
 
@@ -153,8 +173,8 @@ public sealed class DockerComposeTests
         {
             Assert.True(service.Parse.Errors.Count == 0, $"service '{service.Name}': `brummer {string.Join(' ', service.Args)}` does not parse: " +
                 string.Join("; ", service.Parse.Errors.Select(e => e.Message)));
-            Assert.True(service.IsMember || service.IsCertificateMaker,
-                $"service '{service.Name}' runs `brummer {string.Join(' ', service.Args.Take(2))}`, neither node, gateway nor cert create");
+            Assert.True(service.IsMember || service.IsCertificateMaker || service.IsTokenMaker,
+                $"service '{service.Name}' runs `brummer {string.Join(' ', service.Args.Take(2))}`, neither node, gateway, cert create nor token create");
         }
 
         Assert.True(brummer.Count(s => s.Verb == "node") >= 2, "docker-compose.yml should run at least two nodes: it shows a cluster");
@@ -336,13 +356,8 @@ public sealed class DockerComposeTests
             $"service '{certs.Name}' keeps the CA key in the volume the members mount ('{outputVolume.Name}'): pass --ca a directory on a volume of its own");
         Assert.True(!outputVolume.ReadOnly && !authorityVolume.ReadOnly, $"service '{certs.Name}' must mount its volumes writable");
 
-        // A new named volume takes the owner of the image's directory it is mounted on; brummer runs as $APP_UID.
-        var runs = stack.Dockerfile.Stages[^1].Runs.Select(r => ShellWords.Split(r.Command)).ToList();
-        foreach (var directory in new[] { output, authority })
-        {
-            Assert.True(runs.Any(words => words.Contains(directory) && words.Any(w => w.Contains("$APP_UID", StringComparison.Ordinal))),
-                $"the image should make {directory}, owned by $APP_UID (a RUN of its last stage): a volume mounted there would be root's, and the certs service could not write");
-        }
+        CheckImageMakesWritable(stack, output, certs.Name);
+        CheckImageMakesWritable(stack, authority, certs.Name);
 
         var used = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in stack.Members())
@@ -369,6 +384,55 @@ public sealed class DockerComposeTests
             Assert.True(member.DependsOn(certs.Name, "service_completed_successfully"),
                 $"service '{member.Name}' should depend on '{certs.Name}' with condition: service_completed_successfully (its certificate exists only then)");
         }
+    }
+
+    private static void CheckTokens(DockerStack stack)
+    {
+        CheckCommandsParse(stack);
+        var makers = stack.BrummerServices().Where(s => s.IsTokenMaker).ToList();
+        Assert.True(makers.Count == 1, $"docker-compose.yml should have one service running `brummer token create`, not {makers.Count}: the gateway's token comes from it");
+        var tokens = makers[0];
+        var file = tokens.Raw("--tokens")
+            ?? throw new XunitException($"service '{tokens.Name}' should pass --tokens: the default file is in the home directory of the image's user, on no volume");
+
+        // Every `up` runs it again: without --if-absent it finds its token's name, fails, and the gateway never starts.
+        Assert.True(tokens.Parse.GetValue<bool>("--if-absent"),
+            $"service '{tokens.Name}' needs --if-absent: its second run would find the token and fail, and the gateway depends on it");
+        // The one token the file's header tells users to export: it has to run the scripts the header runs.
+        var role = tokens.Parse.GetValue<string>("--role");
+        Assert.True(role is "operate" or "admin", $"service '{tokens.Name}' makes a {role} token, which cannot run scripts: use --role operate or admin");
+
+        var directory = DockerPath.Combine(file, "..");
+        var volume = tokens.VolumeAt(directory)
+            ?? throw new XunitException($"service '{tokens.Name}' should write --tokens {file} into a named volume mounted at {directory}, for the gateway to mount");
+        Assert.True(!volume.ReadOnly, $"service '{tokens.Name}' must mount its volume writable ({volume.Name}:{volume.Target})");
+        CheckImageMakesWritable(stack, directory, tokens.Name);
+        var fileInVolume = DockerPath.Relative(volume.Target, file)!;
+
+        foreach (var gateway in stack.BrummerServices().Where(s => s.Verb == "gateway"))
+        {
+            // Secure by default: --insecure would start an exposed gateway open to anyone, token file or not.
+            Assert.True(!gateway.Parse.GetValue<bool>("--insecure"),
+                $"gateway service '{gateway.Name}' passes --insecure: docker-compose.yml must be secure by default, so require the '{tokens.Name}' service's token instead");
+            var path = gateway.Raw("--tokens") ?? throw new XunitException(
+                $"gateway service '{gateway.Name}' binds {gateway.Raw("--bind") ?? "127.0.0.1"} without --tokens: it would refuse to start (and with --insecure " +
+                $"let anyone who reaches its port run every script); pass --tokens with the file of the '{tokens.Name}' service");
+            var mount = gateway.Volumes().FirstOrDefault(v => v.Name == volume.Name)
+                ?? throw new XunitException($"gateway service '{gateway.Name}' does not mount the '{volume.Name}' volume the token file is in");
+            var expected = DockerPath.Combine(mount.Target, fileInVolume);
+            Assert.True(DockerPath.Normalize(path) == expected, $"gateway service '{gateway.Name}': --tokens {path} is not the file the '{tokens.Name}' service writes ({expected})");
+            Assert.True(mount.ReadOnly, $"gateway service '{gateway.Name}' must mount the tokens read-only ({volume.Name}:{mount.Target}:ro): it reads who may call it, never changes that");
+            Assert.True(gateway.DependsOn(tokens.Name, "service_completed_successfully"),
+                $"gateway service '{gateway.Name}' should depend on '{tokens.Name}' with condition: service_completed_successfully (it refuses to start until its token file exists)");
+        }
+    }
+
+    /// <summary>A new named volume takes the owner of the image's directory it is mounted on, and brummer runs as $APP_UID.</summary>
+    private static void CheckImageMakesWritable(DockerStack stack, string directory, string writer)
+    {
+        var runs = stack.Dockerfile.Stages[^1].Runs.Select(r => ShellWords.Split(r.Command)).ToList();
+        Assert.True(runs.Any(words => words.Contains(directory) && words.Any(w => w.Contains("$APP_UID", StringComparison.Ordinal))),
+            $"the image should make {directory}, owned by $APP_UID (a RUN of its last stage): a volume mounted there would be root's, and the '{writer}' service could not write");
     }
 
     private static List<string>? DotnetPublish(string command)
@@ -699,10 +763,13 @@ public sealed class DockerComposeTests
         /// <summary>Runs <c>brummer cert create</c>.</summary>
         public bool IsCertificateMaker => Verb == "create" && Args[0] == "cert";
 
+        /// <summary>Runs <c>brummer token create</c>.</summary>
+        public bool IsTokenMaker => Verb == "create" && Args[0] == "token";
+
         /// <summary>The value written for an option (by any of its aliases), as the compose file has it.</summary>
         public string? Raw(string option)
         {
-            var names = Parse.CommandResult.Command.Options.Where(o => o.Name == option).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+            var names = Options().Where(o => o.Name == option).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
             Assert.True(names.Count > 0, $"`brummer {Verb}` has no option {option}");
             for (var i = 0; i < Args.Count; i++)
             {
@@ -718,6 +785,18 @@ public sealed class DockerComposeTests
             }
 
             return null;
+        }
+
+        /// <summary>The options the command takes: its own, and those its parents pass down (e.g. <c>token</c>'s --tokens).</summary>
+        private IEnumerable<Option> Options()
+        {
+            var options = Parse.CommandResult.Command.Options.AsEnumerable();
+            for (var parent = Parse.CommandResult.Parent as CommandResult; parent is not null; parent = parent.Parent as CommandResult)
+            {
+                options = options.Concat(parent.Command.Options.Where(o => o.Recursive));
+            }
+
+            return options;
         }
 
         /// <summary>

@@ -38,7 +38,17 @@ internal static class TokenCommand
             Required = true,
         };
         role.AcceptOnlyFromAmong("read", "operate", "admin");
-        var command = new Command("create", "Creates a token and prints it once (it is stored only as a hash).") { name, role };
+        var ifAbsent = new Option<bool>("--if-absent")
+        {
+            Description = "If the file already has a token named NAME, change nothing and succeed (it is not shown again): " +
+                "for setup scripts that run at every start, such as the tokens service of docker-compose.yml.",
+        };
+        var command = new Command(
+            "create",
+            "Creates a token and prints it once, on stdout (it is stored only as a hash). A NAME already in the file is an error, unless --if-absent.")
+        {
+            name, role, ifAbsent,
+        };
         command.SetAction(parse =>
         {
             var path = TokenFile.Resolve(parse.GetValue(file));
@@ -49,6 +59,15 @@ internal static class TokenCommand
 
             try
             {
+                if (parse.GetValue(ifAbsent) && Existing(path, parse.GetValue(name)!) is { } existing)
+                {
+                    // On stderr, like the other notes: stdout carries a token or nothing, so a script can tell which.
+                    var asked = existing.Role == granted ? string.Empty : $", not {granted.ToWireName()} as asked";
+                    Console.Error.WriteLine($"Token '{existing.Name}' ({existing.Role.ToWireName()}{asked}) already exists in {path}: left unchanged, " +
+                        $"and not shown again (only its hash is stored). To replace it: brummer token revoke {existing.Name} --tokens {path}, then create it again.");
+                    return 0;
+                }
+
                 var token = TokenFile.Create(path, parse.GetValue(name)!, granted, TimeProvider.System);
                 Console.WriteLine(token);
                 Console.Error.WriteLine($"Token '{parse.GetValue(name)}' ({granted.ToWireName()}) added to {path}. It is shown only now: store it safely.");
@@ -62,6 +81,9 @@ internal static class TokenCommand
         });
         return command;
     }
+
+    private static StoredToken? Existing(string path, string name) =>
+        File.Exists(path) ? TokenFile.Load(path).FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal)) : null;
 
     private static Command ListVerb(Option<string?> file)
     {
