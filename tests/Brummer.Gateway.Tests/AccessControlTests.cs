@@ -12,7 +12,7 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
 
     public GatewayUnderTest Gateway { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Gateway = await GatewayUnderTest.StartAsync(withTokens: true, AllowedOrigin);
+    public async ValueTask InitializeAsync() => Gateway = await GatewayUnderTest.StartAsync(withTokens: true, [AllowedOrigin]);
 
     public ValueTask DisposeAsync() => Gateway.DisposeAsync();
 }
@@ -123,6 +123,22 @@ public sealed class AccessControlTests(TokenGatewayFixture fixture) : IClassFixt
 
         using var other = await Gateway.SendAsync(Gateway.McpPost(GatewayUnderTest.ToolCall("scripts_status", new { }), Gateway.Tokens[GatewayRole.Read], "http://localhost:5174"));
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadOnlyGateway_HasNoControlToolOrRoute_EvenForAnAdmin()
+    {
+        await using var readOnly = await GatewayUnderTest.StartAsync(withTokens: true, readOnly: true);
+        await using var mcp = await McpCalls.ConnectAsync(new Uri(readOnly.BaseUrl, "/mcp"), readOnly.Tokens[GatewayRole.Admin]);
+
+        var tools = await mcp.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(tools, t => ControlTools.Contains(t.Name));
+        Assert.Contains(tools, t => t.Name == "logs_search");
+        var unknown = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => mcp.CallRawAsync("scripts_run", new { name = "victim" }));
+        Assert.Contains("Unknown tool", unknown.Message, StringComparison.Ordinal);
+        using var route = await readOnly.SendAsync(readOnly.Request(HttpMethod.Post, "/api/processes/victim/run", readOnly.Tokens[GatewayRole.Admin]));
+        Assert.True(route.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"POST run answered {route.StatusCode}");
+        Assert.Null(await readOnly.VictimStatusAsync());
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0), <c>noisy</c> (200 lines, exits 0).</summary>
-    public static async Task<GatewayUnderTest> StartAsync(bool withTokens, params string[] allowedOrigins)
+    public static async Task<GatewayUnderTest> StartAsync(bool withTokens, string[]? allowedOrigins = null, bool readOnly = false)
     {
         var stack = new StackDirectory(new Dictionary<string, string>
         {
@@ -66,7 +66,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             }
         }
 
-        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins, ReadOnly: false, Insecure: false, TimeSpan.FromSeconds(10));
+        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, Insecure: false, TimeSpan.FromSeconds(10));
         var logs = new CapturedLogs();
         var app = EmbeddedCluster.Build(
             new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security),
