@@ -33,10 +33,10 @@ public sealed class PlacementTests(SharedClusterFixture fixture)
         Assert.Equal(TwoNodeCluster.B, EnvironmentOf(pidB, "BRUMMER_NODE"));
         Assert.Equal("x", EnvironmentOf(pidB, "BRUMMER_SCRIPT"));
 
-        // And the directory places each grain on the silo named after its node.
-        var management = Cluster.Client.GetGrain<IManagementGrain>(0);
-        Assert.Equal(Cluster.Silo(TwoNodeCluster.A).SiloAddress, await management.GetActivationAddress(Cluster.Process(TwoNodeCluster.A, "x"), TestContext.Current.CancellationToken));
-        Assert.Equal(Cluster.Silo(TwoNodeCluster.B).SiloAddress, await management.GetActivationAddress(Cluster.Process(TwoNodeCluster.B, "x"), TestContext.Current.CancellationToken));
+        // And each grain is registered on the silo named after its node, and only there: no node's grains depend on
+        // another node's slice of the directory.
+        Assert.Equal([TwoNodeCluster.A], Cluster.RegisteredOn(Cluster.Process(TwoNodeCluster.A, "x")));
+        Assert.Equal([TwoNodeCluster.B], Cluster.RegisteredOn(Cluster.Process(TwoNodeCluster.B, "x")));
 
         // Each node's own line comes from its own process.
         await Eventually.UntilAsync(

@@ -1,3 +1,5 @@
+using Orleans.GrainDirectory;
+using Brummer.Grains.Placement;
 using System.Collections.Concurrent;
 using Brummer.Grains;
 using Brummer.Grains.Abstractions;
@@ -125,6 +127,14 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     public InProcessSiloHandle Silo(string node) => Cluster.Silos.Single(s => s.Name == node);
 
     public IServiceProvider Services(string node) => Silo(node).ServiceProvider;
+
+    /// <summary>
+    /// The nodes whose silo holds an activation of <paramref name="grain"/> in its node-local directory (where
+    /// node-pinned grains are registered: on their own node, nowhere else).
+    /// </summary>
+    public IReadOnlyList<string> RegisteredOn(IAddressable grain) =>
+        [.. Cluster.Silos.Where(s => s.ServiceProvider.GetRequiredKeyedService<IGrainDirectory>(NodePinnedPlacement.DirectoryName) is NodeLocalGrainDirectory directory &&
+            directory.Holds(grain.GetGrainId())).Select(s => s.Name)];
 
     /// <summary>The node's own status table, read in its silo (not through any grain or gateway).</summary>
     public NodeStatusTable Table(string node) => Services(node).GetRequiredService<NodeStatusTable>();

@@ -47,14 +47,25 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0), <c>noisy</c> (200 lines, exits 0).</summary>
-    public static async Task<GatewayUnderTest> StartAsync(bool withTokens, string[]? allowedOrigins = null, bool readOnly = false)
+    public static async Task<GatewayUnderTest> StartAsync(
+        bool withTokens,
+        string[]? allowedOrigins = null,
+        bool readOnly = false,
+        TimeSpan? controlTimeout = null,
+        IReadOnlyDictionary<string, string>? moreScripts = null)
     {
-        var stack = new StackDirectory(new Dictionary<string, string>
+        var scripts = new Dictionary<string, string>
         {
             ["victim"] = Dummy.Command("say:victim started", "sleep"),
             ["quick"] = Dummy.Command("say:quick done", "exit:0"),
             ["noisy"] = Dummy.Command("print:200", "exit:0"),
-        });
+        };
+        foreach (var (name, command) in moreScripts ?? new Dictionary<string, string>())
+        {
+            scripts[name] = command;
+        }
+
+        var stack = new StackDirectory(scripts);
         string? tokenFile = null;
         var tokens = new Dictionary<GatewayRole, string>();
         if (withTokens)
@@ -66,7 +77,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             }
         }
 
-        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, Insecure: false, TimeSpan.FromSeconds(10));
+        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, Insecure: false, controlTimeout ?? TimeSpan.FromSeconds(10));
         var logs = new CapturedLogs();
         var app = EmbeddedCluster.Build(
             new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security),

@@ -2,6 +2,7 @@ using Brummer.Grains.Abstractions;
 using Brummer.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Runtime.Hosting;
 using Orleans.Runtime.Placement;
 
 namespace Brummer.Silo.Placement;
@@ -43,6 +44,10 @@ public sealed class NodePinnedPlacementDirector(IClusterMembershipService member
         return slash < 0 ? key : ProcessKey.Parse(key).Node;
     }
 
-    public static void Register(IServiceCollection services) =>
+    /// <summary>Node-pinned placement and the node-local directory that goes with it: every silo hosting such grains needs both.</summary>
+    public static void Register(IServiceCollection services)
+    {
         services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        services.AddGrainDirectory(NodePinnedPlacement.DirectoryName, (sp, _) => ActivatorUtilities.CreateInstance<NodeLocalGrainDirectory>(sp));
+    }
 }
