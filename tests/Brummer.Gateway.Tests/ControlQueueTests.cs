@@ -7,7 +7,8 @@ namespace Brummer.Gateway.Tests;
 /// <summary>
 /// A control call refused because the gateway's control lane was full never takes effect later: it never reached the
 /// node. The lane is filled for real — as many stops as it has permits, each of a tree that ignores SIGTERM, so it
-/// holds its permit for the whole stop timeout — and a run asked meanwhile with a one-second time limit gets a 503.
+/// holds its permit for the whole stop timeout (10 s) — and a run asked meanwhile with a three-second time limit (half of
+/// which it may spend waiting for a permit) gets a 503.
 /// </summary>
 public sealed class ControlQueueTests
 {
@@ -18,7 +19,8 @@ public sealed class ControlQueueTests
     public async Task Run_RefusedBecauseTheControlLaneIsFull_NeverRunsLater()
     {
         var stubborn = Enumerable.Range(0, Permits).ToDictionary(i => $"stubborn{i}", i => Dummy.Command("ignore-sigterm", $"say:stubborn{i} up", "sleep"));
-        await using var gateway = await GatewayUnderTest.StartAsync(withTokens: false, controlTimeout: TimeSpan.FromSeconds(1), moreScripts: stubborn);
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            withTokens: false, controlTimeout: TimeSpan.FromSeconds(3), moreScripts: stubborn, stopTimeout: TimeSpan.FromSeconds(10));
         foreach (var name in stubborn.Keys)
         {
             using var run = await gateway.SendAsync(gateway.Request(HttpMethod.Post, $"/api/processes/{name}/run"));
@@ -28,9 +30,10 @@ public sealed class ControlQueueTests
         foreach (var name in stubborn.Keys)
         {
             // Its SIGTERM handler is in place once it says so; before that, a SIGTERM would end it at once.
+            // A line of its own, not npm's echo of the command (which holds the same words before the handler exists).
             await Eventually.UntilAsync(
                 () => gateway.Http.GetStringAsync(new Uri($"/api/logs/{name}", UriKind.Relative), TestContext.Current.CancellationToken),
-                body => body.Contains($"{name} up", StringComparison.Ordinal),
+                body => JsonDocument.Parse(body).RootElement.GetProperty("lines").EnumerateArray().Any(l => l.GetProperty("text").GetString() == $"{name} up"),
                 $"{name} to say it is up");
         }
 

@@ -52,7 +52,8 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         string[]? allowedOrigins = null,
         bool readOnly = false,
         TimeSpan? controlTimeout = null,
-        IReadOnlyDictionary<string, string>? moreScripts = null)
+        IReadOnlyDictionary<string, string>? moreScripts = null,
+        TimeSpan? stopTimeout = null)
     {
         var scripts = new Dictionary<string, string>
         {
@@ -80,7 +81,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, Insecure: false, controlTimeout ?? TimeSpan.FromSeconds(10));
         var logs = new CapturedLogs();
         var app = EmbeddedCluster.Build(
-            new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, TimeSpan.FromSeconds(1), security),
+            new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, stopTimeout ?? TimeSpan.FromSeconds(1), security),
             configure: host => host.Logging.AddProvider(logs));
         var url = await EmbeddedCluster.StartAsync(app, TestContext.Current.CancellationToken);
         return new GatewayUnderTest(app, stack, tokenFile, url, tokens, logs);
