@@ -69,9 +69,10 @@ public sealed class ProcessSupervisor
     public bool IsActive => Volatile.Read(ref _run) is not null;
 
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
-    /// <param name="deadline">When the start must have begun; past it (waiting behind another stop, or arriving late), nothing is done.</param>
     public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
 
+    /// <summary>Starts the script unless it is running, if that can begin by <paramref name="deadline"/>.</summary>
+    /// <param name="deadline">When the start must have begun; past it (waiting behind another stop, or arriving late), nothing is done.</param>
     public async Task<RunResult> StartAsync(ControlDeadline deadline, CancellationToken cancellationToken = default)
     {
         await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
