@@ -5,18 +5,17 @@ namespace Brummer.Cli;
 
 /// <summary>
 /// How a hosted gateway protects itself, as decided from the command line: the token file (null: no authentication,
-/// loopback only), the web origins allowed besides its own, whether it is read-only, and whether the user accepted
-/// running exposed without tokens (<c>--insecure</c>).
+/// loopback only), the web origins allowed besides its own, whether it is read-only, and the control time limit.
+/// Whether running exposed without tokens was accepted (<c>--insecure</c>) is decided before this is built.
 /// </summary>
 public sealed record GatewaySecurity(
     string? TokenFile,
     int Tokens,
     IReadOnlyList<string> AllowedOrigins,
     bool ReadOnly,
-    bool Insecure,
     TimeSpan ControlTimeout)
 {
-    public static GatewaySecurity LoopbackDefault { get; } = new(null, 0, [], ReadOnly: false, Insecure: false, TimeSpan.FromSeconds(10));
+    public static GatewaySecurity LoopbackDefault { get; } = new(null, 0, [], ReadOnly: false, TimeSpan.FromSeconds(10));
 
     public void Apply(GatewayOptions options, IPAddress bind)
     {

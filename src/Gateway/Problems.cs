@@ -19,14 +19,13 @@ public static class Problems
         _ => StatusCodes.Status400BadRequest,
     };
 
-    public static IResult Result(int status, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: ReasonPhrases(status));
+    public static IResult Result(int status, string detail, string? title = null) =>
+        Results.Problem(detail: detail, statusCode: status, title: title ?? Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status));
 
-    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    /// <param name="title">The status's reason phrase unless given.</param>
+    public static Task WriteAsync(HttpContext context, int status, string detail, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);
+        return Result(status, detail, title).ExecuteAsync(context);
     }
-
-    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 }

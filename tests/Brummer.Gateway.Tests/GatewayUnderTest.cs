@@ -78,7 +78,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             }
         }
 
-        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, Insecure: false, controlTimeout ?? TimeSpan.FromSeconds(10));
+        var security = new GatewaySecurity(tokenFile, tokens.Count, allowedOrigins ?? [], readOnly, controlTimeout ?? TimeSpan.FromSeconds(10));
         var logs = new CapturedLogs();
         var app = EmbeddedCluster.Build(
             new UpOptions(stack.Path, Node, 0, IPAddress.Loopback, stopTimeout ?? TimeSpan.FromSeconds(1), security),

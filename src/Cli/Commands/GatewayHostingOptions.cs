@@ -84,6 +84,6 @@ internal sealed class GatewayHostingOptions
             origins.Add(origin);
         }
 
-        return new GatewaySecurity(path, count, origins, parse.GetValue(ReadOnly), insecure, TimeSpan.FromSeconds(parse.GetValue(ControlTimeout)));
+        return new GatewaySecurity(path, count, origins, parse.GetValue(ReadOnly), TimeSpan.FromSeconds(parse.GetValue(ControlTimeout)));
     }
 }

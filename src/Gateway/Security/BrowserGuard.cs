@@ -112,6 +112,6 @@ internal sealed class BrowserGuard(RequestDelegate next, IOptions<GatewayOptions
     private Task RefuseAsync(HttpContext context, int status, string detail)
     {
         logger.LogInformation("{Method} {Path} refused ({Status}): {Detail}", context.Request.Method, InputText.Quote(context.Request.Path.Value), status, detail);
-        return Problems.WriteAsync(context, status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail);
+        return Problems.WriteAsync(context, status, detail);
     }
 }

@@ -57,7 +57,7 @@ internal static class RoleAuthorization
             var has = GatewayRoles.RoleOf(context.User);
             var detail = $"{context.Request.Method} {context.Request.Path} needs the {needs.ToWireName()} role; this token ('{GatewayRoles.NameOf(context.User)}') has {(has == 0 ? "none" : has.ToWireName())}.";
             logger.LogInformation("Refused: {Detail}", detail);
-            return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", detail);
+            return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, detail);
         }
     }
 

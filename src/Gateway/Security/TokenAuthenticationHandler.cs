@@ -56,7 +56,7 @@ internal sealed class TokenAuthenticationHandler(
             ? "The token is not valid (unknown, revoked or mistyped). Ask the cluster's admin for one: brummer token create NAME --role read|operate|admin"
             : "This gateway requires a token: send 'Authorization: Bearer TOKEN' (CLI: --token or BRUMMER_TOKEN). An admin makes one with: brummer token create NAME --role read|operate|admin";
         Logger.LogInformation("{Method} {Path} refused: {Reason}", Request.Method, Request.Path.Value, invalid ? "invalid token" : "no token");
-        await Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+        await Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, detail);
     }
 
     private static AuthenticateResult Success(string name, GatewayRole role)

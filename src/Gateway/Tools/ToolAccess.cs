@@ -16,13 +16,10 @@ internal sealed class ToolAccess
 
     public ToolAccess(IEnumerable<Type> toolTypes)
     {
-        _needs = toolTypes
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Where(m => m.GetCustomAttribute<McpServerToolAttribute>()?.Name is not null)
-            .ToFrozenDictionary(
-                m => m.GetCustomAttribute<McpServerToolAttribute>()!.Name!,
-                m => m.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? GatewayRole.Read,
-                StringComparer.Ordinal);
+        _needs = ToolMethods.Of(toolTypes).ToFrozenDictionary(
+            m => m.Name,
+            m => m.Method.GetCustomAttribute<RequiresRoleAttribute>()?.Role ?? GatewayRole.Read,
+            StringComparer.Ordinal);
     }
 
     public GatewayRole Needs(string tool) => _needs.GetValueOrDefault(tool, GatewayRole.Read);

@@ -17,11 +17,10 @@ internal sealed class ToolArguments
 
     public ToolArguments(IEnumerable<Type> toolTypes)
     {
-        _tools = toolTypes
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Select(m => (Method: m, Tool: m.GetCustomAttribute<McpServerToolAttribute>()))
-            .Where(m => m.Tool?.Name is not null)
-            .ToFrozenDictionary(m => m.Tool!.Name!, m => m.Method.GetParameters().Where(p => p.ParameterType != typeof(CancellationToken)).Select(Parameter.Of).ToArray(), StringComparer.Ordinal);
+        _tools = ToolMethods.Of(toolTypes).ToFrozenDictionary(
+            m => m.Name,
+            m => m.Method.GetParameters().Where(p => p.ParameterType != typeof(CancellationToken)).Select(Parameter.Of).ToArray(),
+            StringComparer.Ordinal);
     }
 
     /// <summary>What is wrong with <paramref name="arguments"/> for <paramref name="tool"/>, or null if nothing is.</summary>

@@ -73,7 +73,7 @@ internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> op
         return Problems.WriteAsync(
             context,
             StatusCodes.Status503ServiceUnavailable,
-            "Busy",
-            $"The gateway is busy with other {lane.ToString().ToLowerInvariant()} requests ({why}); this one was not carried out. Try again.");
+            $"The gateway is busy with other {lane.ToString().ToLowerInvariant()} requests ({why}); this one was not carried out. Try again.",
+            title: "Busy");
     }
 }
