@@ -5,6 +5,9 @@ namespace Brummer.Grains.Abstractions;
 /// so a reader holding a reference always sees a consistent set of fields.
 /// </summary>
 /// <param name="Version">The node's status-table version at which this view was published; only grows.</param>
+/// <param name="Health">What its readiness/liveness probes say (<see cref="ProcessHealth.None"/> without probes).</param>
+/// <param name="WaitingFor">While <see cref="ProcessStatus.Pending"/> (or after a dependency failed): what it waits for, in words.</param>
+/// <param name="NextRestartAt">While <see cref="ProcessStatus.Restarting"/>: when the next start is due.</param>
 [GenerateSerializer, Immutable, Alias("brummer.process-info")]
 public sealed record ProcessInfo(
     [property: Id(0)] string Node,
@@ -19,7 +22,10 @@ public sealed record ProcessInfo(
     [property: Id(9)] string? Reason,
     [property: Id(10)] long Version,
     [property: Id(11)] int ErrorCount = 0,
-    [property: Id(12)] string[]? Urls = null);
+    [property: Id(12)] string[]? Urls = null,
+    [property: Id(13)] ProcessHealth Health = ProcessHealth.None,
+    [property: Id(14)] string? WaitingFor = null,
+    [property: Id(15)] DateTimeOffset? NextRestartAt = null);
 
 /// <summary>A runnable script a node discovered.</summary>
 /// <param name="Command">What the script does, as written in its source (e.g. <c>node server.js</c>).</param>

@@ -43,7 +43,8 @@ public sealed class ProcessWatchdogTests : IDisposable
         watchdog.Dispose();
 
         await Eventually.UntilAsync(() => !OsProcesses.IsAlive(watchdogPid), "the watchdog to finish");
-        Assert.Empty(OsProcesses.GroupMembers(killed));
+        // SIGKILL is delivered when the target next runs, so on a busy machine the group can outlive the watchdog briefly.
+        await Eventually.UntilAsync(() => OsProcesses.GroupMembers(killed).Count == 0, "the tracked group to be gone");
         Assert.NotEmpty(OsProcesses.GroupMembers(kept));
     }
 

@@ -18,7 +18,7 @@ public sealed record ScriptDto(
 public sealed record ProcessDto(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("status"), Description("starting, running, stopping, stopped, succeeded, failed or lost.")] string Status,
+    [property: JsonPropertyName("status"), Description("pending, starting, running, stopping, stopped, succeeded, failed, restarting or lost.")] string Status,
     [property: JsonPropertyName("pid"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Pid,
     [property: JsonPropertyName("started_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("ISO-8601 UTC.")] DateTime? StartedAt,
     [property: JsonPropertyName("exited_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("ISO-8601 UTC.")] DateTime? ExitedAt,
@@ -27,7 +27,10 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last non-blank line the process printed in its current run, colour codes removed.")] string? LastLine,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason,
     [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
-    [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls);
+    [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls,
+    [property: JsonPropertyName("health"), Description("none (no readiness probe), starting, ready or unhealthy.")] string Health,
+    [property: JsonPropertyName("waiting_for"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("While pending, or after a dependency failed: what it waits for.")] string? WaitingFor,
+    [property: JsonPropertyName("next_restart_at"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("While restarting: when the next start is due (ISO-8601 UTC).")] DateTime? NextRestartAt);
 
 public sealed record ScriptsResult(
     [property: JsonPropertyName("scripts")] IReadOnlyList<ScriptDto> Scripts);

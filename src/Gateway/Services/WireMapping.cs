@@ -24,7 +24,10 @@ internal static class WireMapping
         p.LastLine,
         p.Reason,
         p.ErrorCount,
-        p.Urls ?? []);
+        p.Urls ?? [],
+        p.Health.ToWireName(),
+        p.WaitingFor,
+        p.NextRestartAt?.UtcDateTime);
 
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 

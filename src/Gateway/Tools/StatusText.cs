@@ -29,6 +29,11 @@ internal static class StatusText
         foreach (var p in result.Processes)
         {
             text.Append(CultureInfo.InvariantCulture, $"{p.Node}/{p.Name} {p.Status}");
+            if (p.Health != "none")
+            {
+                text.Append(' ').Append(p.Health);
+            }
+
             if (p.Pid is { } pid)
             {
                 text.Append(CultureInfo.InvariantCulture, $" pid {pid}");
@@ -62,6 +67,16 @@ internal static class StatusText
             foreach (var url in p.Urls)
             {
                 text.Append(' ').Append(url);
+            }
+
+            if (p.WaitingFor is { Length: > 0 } waiting)
+            {
+                text.Append(" waiting for ").Append(waiting);
+            }
+
+            if (p.NextRestartAt is { } next)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" next restart {Time(next)}");
             }
 
             if (p.Reason is { Length: > 0 } reason)
