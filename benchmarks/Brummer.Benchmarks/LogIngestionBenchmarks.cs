@@ -102,9 +102,9 @@ public class LogIngestionBenchmarks : IDisposable
             await _table.WaitForChangeAsync(CancellationToken.None);
         }
 
-        if (done.Status != ProcessStatus.Succeeded || _supervisor.Log.LastSequence % PipeLines != 0)
+        if (done.Status != ProcessStatus.Succeeded || _supervisor.Output.Log.LastSequence % PipeLines != 0)
         {
-            throw new InvalidOperationException($"cat did not deliver every line: {done}, last sequence {_supervisor.Log.LastSequence}");
+            throw new InvalidOperationException($"cat did not deliver every line: {done}, last sequence {_supervisor.Output.Log.LastSequence}");
         }
     }
 

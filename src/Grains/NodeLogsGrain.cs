@@ -74,7 +74,7 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
             LogMatches result;
             try
             {
-                result = supervisor.Log.Search(
+                result = supervisor.Output.Log.Search(
                     line => (stream is null || line.Source == stream) && matches(line.SearchText, ref timedOut) | OutOfTime(started, timeBudget),
                     query.Limit,
                     budget,
@@ -101,18 +101,18 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
         if (afterSequence is { } after)
         {
             // Oldest first from the caller's position, so a follower misses nothing the buffer still holds.
-            var slice = supervisor.Log.After(after, lines);
+            var slice = supervisor.Output.Log.After(after, lines);
             return Task.FromResult(new LogPage([.. slice.Lines.Select(l => Entry(processes.Node, supervisor.Name, l))], slice.HasMore, slice.ContinueAfter));
         }
 
-        var tail = supervisor.Log.Tail(lines);
-        return Task.FromResult(new LogPage([.. tail.Select(l => Entry(processes.Node, supervisor.Name, l))], Truncated: false, supervisor.Log.LastSequence));
+        var tail = supervisor.Output.Log.Tail(lines);
+        return Task.FromResult(new LogPage([.. tail.Select(l => Entry(processes.Node, supervisor.Name, l))], Truncated: false, supervisor.Output.Log.LastSequence));
     }
 
     public Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit)
     {
         var errors = Supervisors(script)
-            .SelectMany(s => s.Analyzer.Errors.Select(e => new ErrorReport(
+            .SelectMany(s => s.Output.Analyzer.Errors.Select(e => new ErrorReport(
                 processes.Node, s.Name, e.Language, e.Title, [.. e.Lines], e.FirstTime, e.LastTime, e.Count, e.FirstSequence)))
             .OrderBy(e => e.FirstSeen)
             .Take(limit)
@@ -122,7 +122,7 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
 
     public Task<ImmutableArray<UrlReport>> UrlsAsync() =>
         Task.FromResult(Supervisors(null)
-            .SelectMany(s => s.Analyzer.Urls.Select(u => new UrlReport(processes.Node, s.Name, u.Url, u.FirstSeen)))
+            .SelectMany(s => s.Output.Analyzer.Urls.Select(u => new UrlReport(processes.Node, s.Name, u.Url, u.FirstSeen)))
             .ToImmutableArray());
 
     /// <summary>Ends a scan that ran out of time (the buffer's scan stops on the predicate's exception); never a match.</summary>

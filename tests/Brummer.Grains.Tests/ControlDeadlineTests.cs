@@ -59,7 +59,7 @@ public sealed class ControlDeadlineTests
 
     /// <summary>The dummy prints once its SIGTERM handler is in place; a SIGTERM before that would just end it.</summary>
     private static Task SaidUpAsync(SupervisorHarness node) =>
-        Eventually.UntilAsync(() => node["stubborn"].Log.Tail().Any(l => l.Text == "up"), "stubborn to say it is up");
+        Eventually.UntilAsync(() => node["stubborn"].Output.Log.Tail().Any(l => l.Text == "up"), "stubborn to say it is up");
 
     [Fact]
     public async Task Start_InTime_Runs()

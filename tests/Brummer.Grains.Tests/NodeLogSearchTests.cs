@@ -66,7 +66,7 @@ public sealed class NodeLogSearchTests
         foreach (var name in (string[])["a", "b", "c"])
         {
             await node.WaitForAsync(name, p => p.Status == ProcessStatus.Succeeded, "succeeded");
-            Assert.Equal(LinesEach, node[name].Log.Count);
+            Assert.Equal(LinesEach, node[name].Output.Log.Count);
         }
 
         return node;

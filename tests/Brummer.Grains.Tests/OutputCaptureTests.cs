@@ -29,7 +29,7 @@ public sealed class OutputCaptureTests
         const long Lines = Gigabyte / LineLength;
         var options = new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) };
         await using var node = new SupervisorHarness(new Dictionary<string, string[]> { ["flood"] = [$"flood:{Gigabyte}:{LineLength}", "exit:0"] }, options);
-        var log = node["flood"].Log;
+        var log = node["flood"].Output.Log;
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
         await node["flood"].StartAsync(TestContext.Current.CancellationToken);
@@ -61,7 +61,7 @@ public sealed class OutputCaptureTests
     {
         var options = new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) };
         await using var node = new SupervisorHarness(new Dictionary<string, string[]> { ["blob"] = ["say:before", $"longline:{Gigabyte}", "exit:0"] }, options);
-        var log = node["blob"].Log;
+        var log = node["blob"].Output.Log;
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
         await node["blob"].StartAsync(TestContext.Current.CancellationToken);
@@ -90,7 +90,7 @@ public sealed class OutputCaptureTests
 
         Assert.Equal(
             [new string('y', 1000) + "… [truncated 249012 bytes]", "next"],
-            node["web"].Log.Tail().Select(l => l.Text));
+            node["web"].Output.Log.Tail().Select(l => l.Text));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class OutputCaptureTests
         await node["bad"].StartAsync(TestContext.Current.CancellationToken);
         await node.WaitForAsync("bad", p => p.Status == ProcessStatus.Succeeded, "succeeded");
 
-        var lines = node["bad"].Log.Tail();
+        var lines = node["bad"].Output.Log.Tail();
         Assert.Equal(["ok\uFFFD", "\uFFFD(\uFFFDafter"], lines.Where(l => l.Source == LogSource.Stdout).Select(l => l.Text));
         Assert.Contains(lines, l => l.Source == LogSource.Stderr && l.Text == "still here");
     }
@@ -117,7 +117,7 @@ public sealed class OutputCaptureTests
         await node["win"].StartAsync(TestContext.Current.CancellationToken);
         var exited = await node.WaitForAsync("win", p => p.Status == ProcessStatus.Succeeded, "succeeded");
 
-        Assert.Equal(["a", "b", "", "c"], node["win"].Log.Tail().Select(l => l.Text));
+        Assert.Equal(["a", "b", "", "c"], node["win"].Output.Log.Tail().Select(l => l.Text));
         Assert.Equal("c", exited.LastLine);
     }
 
@@ -129,7 +129,7 @@ public sealed class OutputCaptureTests
         await node["tests"].StartAsync(TestContext.Current.CancellationToken);
         var exited = await node.WaitForAsync("tests", p => p.Status == ProcessStatus.Failed, "failed");
 
-        var log = node["tests"].Log;
+        var log = node["tests"].Output.Log;
         var found = log.Search(l => l.SearchText.StartsWith("FAIL ", StringComparison.Ordinal), limit: 10, maxScanned: 100);
         var line = Assert.Single(found.Lines);
         Assert.Equal("\u001b[1;31mFAIL src/app.test.ts\u001b[0m", line.Text);
@@ -146,7 +146,7 @@ public sealed class OutputCaptureTests
     /// </summary>
     private static async Task<(long PeakBytes, long PeakHeap, int Samples)> SampleUntilExitAsync(SupervisorHarness node, string name, Action probe)
     {
-        var log = node[name].Log;
+        var log = node[name].Output.Log;
         var pid = node.Table.Get(name)!.Pid!.Value;
         var exit = node.WaitForAsync(name, p => p.Status is ProcessStatus.Succeeded or ProcessStatus.Failed, "exited", Timeout.InfiniteTimeSpan);
         long peakBytes = 0, peakHeap = 0;

@@ -127,7 +127,7 @@ public sealed class ProcessSupervisorTests
         var done = await node.WaitForAsync("build", p => !p.Status.IsActive(), "finished");
 
         Assert.Equal("done", done.LastLine);
-        Assert.Equal(["done", "", "   "], node["build"].Log.Tail().Select(l => l.Text)); // the log keeps every line
+        Assert.Equal(["done", "", "   "], node["build"].Output.Log.Tail().Select(l => l.Text)); // the log keeps every line
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class ProcessSupervisorTests
         await node["task"].StartAsync(TestContext.Current.CancellationToken);
         await node.WaitForAsync("task", p => p.Status == ProcessStatus.Succeeded, "succeeded");
 
-        var lines = node["task"].Log.Tail();
+        var lines = node["task"].Output.Log.Tail();
         Assert.Contains(lines, l => l.Source == LogSource.Stdout && l.Text == "hello");
         Assert.Contains(lines, l => l.Source == LogSource.Stderr && l.Text == "oops");
     }
@@ -183,7 +183,7 @@ public sealed class ProcessSupervisorTests
         await node["chatty"].StartAsync(TestContext.Current.CancellationToken);
         await node.WaitForAsync("chatty", p => p.Status == ProcessStatus.Succeeded, "succeeded");
 
-        var lines = node["chatty"].Log.Tail();
+        var lines = node["chatty"].Output.Log.Tail();
         Assert.Equal(100, lines.Count);
         Assert.Equal("line 151", lines[0].Text);
         Assert.Equal("line 250", lines[^1].Text);

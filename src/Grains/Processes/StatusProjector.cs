@@ -1,0 +1,108 @@
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Status;
+
+namespace Brummer.Grains.Processes;
+
+/// <summary>
+/// The one writer of a process's row in the <see cref="NodeStatusTable"/>. Every view it publishes is derived from the
+/// one it replaces (under one lock) and carries what the output analysis found so far; a flood of output republishes
+/// the last line at most once per <see cref="ProcessOptions.LastLineInterval"/>, not once per line.
+/// </summary>
+public sealed class StatusProjector
+{
+    private readonly NodeStatusTable _table;
+    private readonly ProcessOutput _output;
+    private readonly TimeSpan _lastLineInterval;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly ProcessCell _cell;
+    private long _shownSequence; // the line the published status shows
+    private int _lastLineScheduled;
+
+    public StatusProjector(string name, NodeStatusTable table, ProcessOutput output, ProcessOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = table;
+        _output = output;
+        _lastLineInterval = options.LastLineInterval;
+        _time = time;
+        if (!table.TryGetCell(name, out _cell))
+        {
+            throw new ArgumentException($"'{name}' is not in the status table of node '{table.Node}'.", nameof(name));
+        }
+
+        output.LineStored += OnLineStored;
+    }
+
+    public string Node => _table.Node;
+
+    /// <summary>The latest published view (null if never published).</summary>
+    public ProcessInfo? Current => _cell.Current;
+
+    /// <summary>Publishes the view <paramref name="next"/> derives from the current one (null if none yet).</summary>
+    public ProcessInfo Publish(Func<ProcessInfo?, ProcessInfo> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        lock (_gate)
+        {
+            return PublishCore(next(_cell.Current));
+        }
+    }
+
+    /// <summary>Publishes <paramref name="next"/>'s view only while <paramref name="when"/> holds for the current one.</summary>
+    public bool TryPublish(Func<ProcessInfo?, bool> when, Func<ProcessInfo?, ProcessInfo> next)
+    {
+        ArgumentNullException.ThrowIfNull(when);
+        ArgumentNullException.ThrowIfNull(next);
+        lock (_gate)
+        {
+            if (!when(_cell.Current))
+            {
+                return false;
+            }
+
+            PublishCore(next(_cell.Current));
+            return true;
+        }
+    }
+
+    private ProcessInfo PublishCore(ProcessInfo info)
+    {
+        var urls = _output.Analyzer.Urls;
+        return _table.Publish(info with
+        {
+            Node = _table.Node,
+            ErrorCount = _output.Analyzer.ErrorCount,
+            Urls = urls.Count == 0 ? null : [.. urls.Select(u => u.Url)],
+        });
+    }
+
+    private void OnLineStored()
+    {
+        if (Interlocked.Exchange(ref _lastLineScheduled, 1) == 0)
+        {
+            _ = PublishLastLineLaterAsync();
+        }
+    }
+
+    private async Task PublishLastLineLaterAsync()
+    {
+        await Task.Delay(_lastLineInterval, _time).ConfigureAwait(false);
+        Volatile.Write(ref _lastLineScheduled, 0);
+        lock (_gate)
+        {
+            var current = _cell.Current;
+            var newest = _output.Log.LastSequence;
+            var analyzer = _output.Analyzer;
+            if (current is not null && newest >= _output.RunFirstSequence &&
+                (newest != _shownSequence || current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count) &&
+                _output.LastLineOfRun() is { } line)
+            {
+                _shownSequence = newest;
+                PublishCore(current with { LastLine = line });
+            }
+        }
+    }
+}
