@@ -34,7 +34,7 @@ internal sealed class LazySnapshotStatusTable
         _slots = new ProcessCell[_scripts.Length];
         for (var i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new ProcessCell(_scripts[i], i);
+            _slots[i] = new ProcessCell(_scripts[i]);
         }
 
         _cells = _slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal);

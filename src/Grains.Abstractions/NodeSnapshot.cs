@@ -8,6 +8,9 @@ namespace Brummer.Grains.Abstractions;
 /// <see cref="Incarnation"/> (one run of the node): a restarted node starts again from 1 under a new incarnation.
 /// <see cref="GatewayEndpoint"/> is where gateways reach the node directly; <see cref="StopAllowance"/> the longest a
 /// stop of one of its processes can take once begun (callers wait that long for a stop's answer).
+/// <see cref="DefinitionsVersion"/> is the version at which its scripts last changed (a reload); a gateway holding
+/// another one replaces its view of the node instead of merging. <see cref="DefinitionsError"/> says why the node's
+/// definition files were last refused (it kept the previous definitions); null when they were read.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.node-snapshot")]
 public sealed record NodeSnapshot(
@@ -19,14 +22,16 @@ public sealed record NodeSnapshot(
     [property: Id(5)] ImmutableArray<ProcessInfo> Processes,
     [property: Id(6)] long Incarnation = 0,
     [property: Id(7)] string? GatewayEndpoint = null,
-    [property: Id(8)] TimeSpan StopAllowance = default);
+    [property: Id(8)] TimeSpan StopAllowance = default,
+    [property: Id(9)] long DefinitionsVersion = 0,
+    [property: Id(10)] string? DefinitionsError = null);
 
 /// <summary>
 /// What changed on a node between two versions: every process whose version is above <see cref="FromVersion"/>.
 /// <see cref="SentAt"/> is the node's clock when it pushed (gateways measure the clock offset from it);
 /// <see cref="Leaving"/> marks the last delta of a node stopped on purpose.
 /// A gateway that holds the node at <see cref="FromVersion"/> or later can merge it; one that holds less has missed
-/// a delta (a gap) and pulls the full snapshot instead.
+/// a delta (a gap) and pulls the full snapshot instead, as does one that holds other definitions (<see cref="DefinitionsVersion"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.node-delta")]
 public sealed record NodeDelta(
@@ -37,7 +42,8 @@ public sealed record NodeDelta(
     [property: Id(4)] DateTimeOffset AsOf,
     [property: Id(5)] ImmutableArray<ProcessInfo> Processes,
     [property: Id(6)] DateTimeOffset SentAt = default,
-    [property: Id(7)] bool Leaving = false)
+    [property: Id(7)] bool Leaving = false,
+    [property: Id(8)] long DefinitionsVersion = 0)
 {
     /// <summary>The changes of <paramref name="snapshot"/> since <paramref name="fromVersion"/>, stamped with the node's clock.</summary>
     public static NodeDelta Since(NodeSnapshot snapshot, long fromVersion, DateTimeOffset sentAt, bool leaving = false)
@@ -52,6 +58,6 @@ public sealed record NodeDelta(
             }
         }
 
-        return new NodeDelta(snapshot.Node, snapshot.Incarnation, fromVersion, snapshot.Version, snapshot.AsOf, changed.ToImmutable(), sentAt, leaving);
+        return new NodeDelta(snapshot.Node, snapshot.Incarnation, fromVersion, snapshot.Version, snapshot.AsOf, changed.ToImmutable(), sentAt, leaving, snapshot.DefinitionsVersion);
     }
 }

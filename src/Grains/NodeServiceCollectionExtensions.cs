@@ -22,7 +22,7 @@ public static class NodeServiceCollectionExtensions
         services.AddSingleton(sp => new NodeStatusTable(
             node,
             address,
-            catalog.Scripts.Select(s => new ScriptInfo(node, s.Name, s.Command, s.Source)),
+            catalog.Scripts.Select(s => s.ToInfo(node)),
             sp.GetRequiredService<TimeProvider>(),
             gatewayEndpoint,
             options.StopAllowance));
@@ -30,6 +30,7 @@ public static class NodeServiceCollectionExtensions
         services.AddSingleton<NodeProcesses>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddHostedService<StatusPublisher>();
+        services.AddHostedService<StackRunner>();
         return services;
     }
 

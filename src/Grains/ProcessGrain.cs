@@ -26,7 +26,7 @@ public sealed class ProcessGrain(NodeProcesses processes) : Grain, IProcessGrain
 
     public async Task<RunResult> RunAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
     {
-        var result = await Supervisor.StartAsync(deadline ?? ControlDeadline.None, cancellationToken);
+        var result = await processes.RunAsync(Supervisor.Name, deadline ?? ControlDeadline.None, cancellationToken);
         KeepAliveWhileRunning();
         return result;
     }

@@ -32,14 +32,70 @@ public sealed class NodeStatusTableTests
     }
 
     [Fact]
-    public void Publish_UnknownScript_IsRefusedAndChangesNothing()
+    public void Publish_UnknownScript_PublishesNothing()
     {
         var table = CreateTable(1);
 
-        Assert.Throws<ArgumentException>(() => table.Publish(Info("nope", ProcessStatus.Running)));
+        // e.g. the last line of a process a reload just removed, arriving after it left the table
+        var returned = table.Publish(Info("nope", ProcessStatus.Running));
 
+        Assert.Equal(0, returned.Version);
         Assert.Equal(0, table.Snapshot.Version);
         Assert.Empty(table.Snapshot.Processes);
+    }
+
+    [Fact]
+    public void Define_KeptScriptsKeepTheirState_RemovedLeave_NewAppear()
+    {
+        var table = CreateTable(3);
+        table.Publish(Info("s00", ProcessStatus.Running));
+        table.Publish(Info("s01", ProcessStatus.Failed));
+        var before = table.Snapshot;
+
+        table.Define([new ScriptInfo("n1", "s00", "changed", "test"), new ScriptInfo("n1", "new", "cmd", "test")]);
+
+        var after = table.Snapshot;
+        Assert.True(after.Version > before.Version);
+        Assert.Equal(after.Version, after.DefinitionsVersion);
+        Assert.Equal(["s00", "new"], after.Scripts.Select(s => s.Name));
+        Assert.Equal("changed", after.Scripts[0].Command);
+        Assert.Equal(["s00"], after.Processes.Select(p => p.Name));
+        Assert.Equal(ProcessStatus.Running, table.Get("s00")!.Status);
+        Assert.Null(table.Get("s01"));
+
+        // The kept cell still publishes into the new layout; the new one joins the snapshot on its first publish.
+        table.Publish(Info("s00", ProcessStatus.Stopped));
+        table.Publish(Info("new", ProcessStatus.Running));
+        Assert.Equal(["s00", "new"], table.Snapshot.Processes.Select(p => p.Name));
+        Assert.Equal(ProcessStatus.Stopped, table.Snapshot.Processes[0].Status);
+        Assert.Equal(after.DefinitionsVersion, table.Snapshot.DefinitionsVersion);
+    }
+
+    [Fact]
+    public void Define_WithError_KeepsScriptsAndPublishesTheError()
+    {
+        var table = CreateTable(2);
+
+        table.Define(table.Scripts, "brummer.yaml:3:5: unknown key 'comand'");
+
+        Assert.Equal(["s00", "s01"], table.Snapshot.Scripts.Select(s => s.Name));
+        Assert.Equal("brummer.yaml:3:5: unknown key 'comand'", table.Snapshot.DefinitionsError);
+        table.Define(table.Scripts);
+        Assert.Null(table.Snapshot.DefinitionsError);
+    }
+
+    [Fact]
+    public async Task NextChange_WakesEveryWaiter()
+    {
+        var table = CreateTable(1);
+        var first = table.NextChange;
+        var second = table.NextChange;
+        Assert.False(first.IsCompleted);
+
+        table.Publish(Info("s00", ProcessStatus.Running));
+
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.False(table.NextChange.IsCompleted);
     }
 
     [Fact]

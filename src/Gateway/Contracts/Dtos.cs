@@ -59,7 +59,8 @@ public sealed record NodeDto(
     [property: JsonPropertyName("status"), Description("up; unresponsive (no heartbeat for over 6 s: paused, overloaded or cut off; requests to it are refused at once); left (stopped on purpose: its processes show how they ended); or lost (declared dead: its processes show their last known state).")] string Status,
     [property: JsonPropertyName("processes"), Description("Process count per status.")] IReadOnlyDictionary<string, int> Processes,
     [property: JsonPropertyName("as_of"), Description("When the gateway last heard from the node (ISO-8601 UTC).")] DateTime AsOf,
-    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs);
+    [property: JsonPropertyName("age_ms"), Description("Milliseconds since then, at the time of this answer.")] long AgeMs,
+    [property: JsonPropertyName("definitions_error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Why the node refused its brummer.yaml/package.json when last read; it still runs the previous definitions.")] string? DefinitionsError = null);
 
 public sealed record NodesResult(
     [property: JsonPropertyName("nodes")] IReadOnlyList<NodeDto> Nodes,

@@ -32,7 +32,7 @@ internal static class WireMapping
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 
     public static NodeDto ToDto(this NodeView node, DateTimeOffset now) =>
-        new(node.Name, node.Address, node.StatusAt(now), node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds));
+        new(node.Name, node.Address, node.StatusAt(now), node.Counts, node.ReceivedAt.UtcDateTime, Math.Max(0, (long)(now - node.ReceivedAt).TotalMilliseconds), node.DefinitionsError);
 
     /// <summary>The membership store's health from the degradation reason the nodes report (null: healthy).</summary>
     public static MembershipDto ToMembershipDto(this string? degraded) => degraded is null ? new("ok", null) : new("degraded", degraded);

@@ -64,6 +64,12 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return null;
             }
 
+            if (existing.DefinitionsVersion != snapshot.DefinitionsVersion)
+            {
+                // Reloaded: scripts may be gone, which a merge would keep; the snapshot is the whole truth.
+                return NodeView.From(snapshot, time.GetUtcNow(), existing.Clock);
+            }
+
             return existing.With(snapshot.Version, Merge(snapshot.Processes, existing.Processes), time.GetUtcNow());
         });
     }
@@ -98,7 +104,7 @@ public sealed class ClusterStatusCache(TimeProvider time)
                 return existing.AsLeft(Math.Max(delta.ToVersion, existing.Version), Merge(delta.Processes, existing.Processes), now);
             }
 
-            if (delta.FromVersion > existing.Version && delta.ToVersion > existing.Version)
+            if (delta.ToVersion > existing.Version && (delta.FromVersion > existing.Version || delta.DefinitionsVersion != existing.DefinitionsVersion))
             {
                 outcome = DeltaOutcome.Gap;
                 return null;

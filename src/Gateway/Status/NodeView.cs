@@ -63,13 +63,24 @@ public sealed class NodeView
         Scripts = scripts.Select(s => s.Name).ToFrozenSet(StringComparer.Ordinal);
     }
 
-    public static NodeView From(NodeSnapshot snapshot, DateTimeOffset receivedAt)
+    /// <param name="clock">The clock of the node's run when the view replaces one of the same run (its scripts were reloaded).</param>
+    public static NodeView From(NodeSnapshot snapshot, DateTimeOffset receivedAt, NodeClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return new NodeView(
             snapshot.Node, snapshot.Address, snapshot.Incarnation, snapshot.Version, snapshot.Scripts, snapshot.Processes, receivedAt,
-            gatewayEndpoint: snapshot.GatewayEndpoint, stopAllowance: snapshot.StopAllowance);
+            clock: clock, gatewayEndpoint: snapshot.GatewayEndpoint, stopAllowance: snapshot.StopAllowance)
+        {
+            DefinitionsVersion = snapshot.DefinitionsVersion,
+            DefinitionsError = snapshot.DefinitionsError,
+        };
     }
+
+    /// <summary>The node version at which its scripts last changed: views with another one are not merged.</summary>
+    public long DefinitionsVersion { get; private init; }
+
+    /// <summary>Why the node last refused its definition files (it runs the previous ones); null when they were read.</summary>
+    public string? DefinitionsError { get; private init; }
 
     /// <summary>For nodes that do not say: the default stop timeout (5 s) and SIGKILL grace (10 s).</summary>
     public static readonly TimeSpan DefaultStopAllowance = TimeSpan.FromSeconds(15);
@@ -134,11 +145,11 @@ public sealed class NodeView
     public bool HasScript(string name) => Scripts.Contains(name);
 
     public NodeView With(long version, ImmutableArray<ProcessInfo> processes, DateTimeOffset receivedAt) =>
-        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, IsLost, Clock, HasLeft, GatewayEndpoint, StopAllowance);
+        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, IsLost, Clock, HasLeft, GatewayEndpoint, StopAllowance) { DefinitionsVersion = DefinitionsVersion, DefinitionsError = DefinitionsError };
 
     /// <summary>This view as the node's goodbye left it: processes as they ended, the node 'left'.</summary>
     public NodeView AsLeft(long version, ImmutableArray<ProcessInfo> processes, DateTimeOffset receivedAt) =>
-        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, lost: false, Clock, left: true, GatewayEndpoint, StopAllowance);
+        new(Name, Address, Incarnation, version, ScriptList, processes, receivedAt, lost: false, Clock, left: true, GatewayEndpoint, StopAllowance) { DefinitionsVersion = DefinitionsVersion, DefinitionsError = DefinitionsError };
 
     /// <summary>Records that the node was heard from without anything changing: no new view, no allocation.</summary>
     public void Heard(DateTimeOffset at) => Clock.Heard(at);
@@ -149,7 +160,11 @@ public sealed class NodeView
         var processes = ImmutableArray.CreateRange(Processes, p => p.Status == ProcessStatus.Lost
             ? p
             : p with { Status = ProcessStatus.Lost, Reason = $"node '{p.Node}' lost; last known status: {p.Status.ToWireName()}" });
-        return new NodeView(Name, Address, Incarnation, Version, ScriptList, processes, ReceivedAt, lost: true, gatewayEndpoint: GatewayEndpoint, stopAllowance: StopAllowance);
+        return new NodeView(Name, Address, Incarnation, Version, ScriptList, processes, ReceivedAt, lost: true, gatewayEndpoint: GatewayEndpoint, stopAllowance: StopAllowance)
+        {
+            DefinitionsVersion = DefinitionsVersion,
+            DefinitionsError = DefinitionsError,
+        };
     }
 }
 

@@ -136,3 +136,13 @@ public sealed record RestartPolicy(RestartMode Mode, TimeSpan Backoff, TimeSpan 
 /// <param name="Signal">The signal number sent to the process group first (15: SIGTERM).</param>
 /// <param name="Timeout">How long it gets before SIGKILL; null: the node's stop timeout.</param>
 public sealed record ShutdownPolicy(int Signal, TimeSpan? Timeout);
+
+public static class ScriptDefinitionExtensions
+{
+    /// <summary>What the node publishes about a definition.</summary>
+    public static Abstractions.ScriptInfo ToInfo(this ScriptDefinition script, string node)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return new(node, script.Name, script.Command, script.Source);
+    }
+}

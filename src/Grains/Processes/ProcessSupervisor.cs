@@ -23,20 +23,30 @@ public sealed class ProcessSupervisor
     /// <summary>How long a killed group may take to be gone before the supervisor reports it survived.</summary>
     public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
-    private readonly ScriptDefinition _script;
     private readonly StatusProjector _status;
+    private readonly ProcessDependencies? _dependencies;
     private readonly ProcessOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ProcessWatchdog? _watchdog;
     private readonly SemaphoreSlim _control = new(1, 1);
+    private ScriptDefinition _script;
     private Run? _run;
+    private Wait? _wait; // pending (dependencies) or restarting (backoff); written under _control
 
-    public ProcessSupervisor(ScriptDefinition script, NodeStatusTable table, ProcessOptions options, TimeProvider time, ILogger logger, ProcessWatchdog? watchdog = null)
+    public ProcessSupervisor(
+        ScriptDefinition script,
+        NodeStatusTable table,
+        ProcessOptions options,
+        TimeProvider time,
+        ILogger logger,
+        ProcessWatchdog? watchdog = null,
+        ProcessDependencies? dependencies = null)
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(table);
         _watchdog = watchdog;
+        _dependencies = dependencies;
         _script = script;
         _options = options;
         _time = time;
@@ -45,7 +55,10 @@ public sealed class ProcessSupervisor
         _status = new StatusProjector(script.Name, table, Output, options, time);
     }
 
-    public string Name => _script.Name;
+    public string Name => Definition.Name;
+
+    /// <summary>How it is run; a reload may replace it (<see cref="RedefineAsync"/>).</summary>
+    public ScriptDefinition Definition => Volatile.Read(ref _script);
 
     private string Node => _status.Node;
 
@@ -55,7 +68,8 @@ public sealed class ProcessSupervisor
     /// <summary>The latest published state (null if never run).</summary>
     public ProcessInfo? Current => _status.Current;
 
-    public bool IsActive => Volatile.Read(ref _run) is not null;
+    /// <summary>Running, or waiting to start (its dependencies, or a restart's backoff).</summary>
+    public bool IsActive => Volatile.Read(ref _run) is not null || Volatile.Read(ref _wait) is not null;
 
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
     public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
@@ -67,7 +81,7 @@ public sealed class ProcessSupervisor
         await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
         try
         {
-            return StartCore(restart: false);
+            return Volatile.Read(ref _wait) is not null ? new RunResult(Current!, AlreadyRunning: true) : BeginCore(restart: false);
         }
         finally
         {
@@ -107,13 +121,13 @@ public sealed class ProcessSupervisor
 
         if (remaining <= TimeSpan.Zero || !await _control.WaitAsync(remaining, cancellationToken).ConfigureAwait(false))
         {
-            throw ControlExpired.Exception(Node, _script.Name, _time.GetUtcNow() - deadline.StartBy);
+            throw ControlExpired.Exception(Node, Name, _time.GetUtcNow() - deadline.StartBy);
         }
 
         if (deadline.Remaining(_time.GetUtcNow()) <= TimeSpan.Zero)
         {
             _control.Release();
-            throw ControlExpired.Exception(Node, _script.Name, _time.GetUtcNow() - deadline.StartBy);
+            throw ControlExpired.Exception(Node, Name, _time.GetUtcNow() - deadline.StartBy);
         }
     }
 
@@ -126,12 +140,120 @@ public sealed class ProcessSupervisor
         try
         {
             await StopCoreAsync().ConfigureAwait(false);
-            return StartCore(restart: true).Process;
+            return BeginCore(restart: true).Process;
         }
         finally
         {
             _control.Release();
         }
+    }
+
+    /// <summary>
+    /// Replaces how the process is run (a reload changed its definition). A running process is restarted with the new
+    /// definition; a waiting one waits on the new dependencies. Returns true when it was restarted.
+    /// </summary>
+    public async Task<bool> RedefineAsync(ScriptDefinition script, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        await EnterAsync(ControlDeadline.None, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Volatile.Write(ref _script, script);
+            if (Volatile.Read(ref _run) is null)
+            {
+                OnDependenciesChanged();
+                return false;
+            }
+
+            await StopCoreAsync().ConfigureAwait(false);
+            BeginCore(restart: true);
+            return true;
+        }
+        finally
+        {
+            _control.Release();
+        }
+    }
+
+    /// <summary>
+    /// Something a dependency could be changed (here or on another node): a pending process whose dependencies now hold
+    /// starts; a running one notes in its status a dependency that no longer holds (it is left running).
+    /// </summary>
+    public void OnDependenciesChanged()
+    {
+        var script = Definition;
+        if (_dependencies is null || script.DependsOn.IsEmpty)
+        {
+            return;
+        }
+
+        var unmet = _dependencies.Unmet(script.DependsOn);
+        var wait = Volatile.Read(ref _wait);
+        if (wait is { Kind: ProcessStatus.Pending } && unmet is null)
+        {
+            _ = StartPendingAsync(wait);
+            return;
+        }
+
+        _status.TryPublish(
+            current => current is { Status: ProcessStatus.Pending or ProcessStatus.Running or ProcessStatus.Starting } && current.WaitingFor != unmet,
+            current => current! with { WaitingFor = unmet });
+    }
+
+    /// <summary>Starts now, or, while a dependency does not hold yet, goes pending until it does. Called under <see cref="_control"/>.</summary>
+    private RunResult BeginCore(bool restart)
+    {
+        var script = Definition;
+        var unmet = _dependencies is null || script.DependsOn.IsEmpty ? null : _dependencies.Unmet(script.DependsOn);
+        if (unmet is null)
+        {
+            return StartCore(restart);
+        }
+
+        Volatile.Write(ref _wait, new Wait(ProcessStatus.Pending, restart));
+        var pending = _status.Publish(current => new ProcessInfo(
+            Node, script.Name, ProcessStatus.Pending, null, null, null, null, current?.Restarts ?? 0, null, null, 0, WaitingFor: unmet));
+        _logger.LogInformation("{Script} on {Node} waits for {Dependency}", script.Name, Node, unmet);
+        return new RunResult(pending, AlreadyRunning: false);
+    }
+
+    private async Task StartPendingAsync(Wait wait)
+    {
+        try
+        {
+            await _control.WaitAsync(wait.Cancelled.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopped or redefined meanwhile
+        }
+
+        try
+        {
+            if (Volatile.Read(ref _wait) == wait && !wait.Cancelled.IsCancellationRequested)
+            {
+                Volatile.Write(ref _wait, null);
+                BeginCore(wait.CountsAsRestart);
+            }
+        }
+        finally
+        {
+            _control.Release();
+        }
+    }
+
+    /// <summary>Ends a wait (pending or restarting) on request, reporting the process stopped. Called under <see cref="_control"/>.</summary>
+    private void CancelWait()
+    {
+        var wait = Volatile.Read(ref _wait);
+        if (wait is null)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _wait, null);
+        wait.Cancelled.Cancel();
+        _status.Publish(current => current! with { Status = ProcessStatus.Stopped, WaitingFor = null, NextRestartAt = null, ExitedAt = current.ExitedAt ?? _time.GetUtcNow() });
     }
 
     private RunResult StartCore(bool restart)
@@ -141,23 +263,24 @@ public sealed class ProcessSupervisor
             return new RunResult(Current!, AlreadyRunning: true);
         }
 
+        var script = Definition;
         Output.BeginRun();
         var restarts = (Current?.Restarts ?? 0) + (restart ? 1 : 0);
-        var starting = _status.Publish(_ => new ProcessInfo(Node, _script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
+        var starting = _status.Publish(_ => new ProcessInfo(Node, script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
 
-        var program = ExecutableResolver.Find(_script.Executable);
+        var program = ExecutableResolver.Find(script.Executable);
         var setsid = ExecutableResolver.Find("setsid");
         if (program is null || setsid is null)
         {
-            var missing = program is null ? _script.Executable : "setsid";
+            var missing = program is null ? script.Executable : "setsid";
             return new RunResult(Fail($"'{missing}' was not found on PATH."), AlreadyRunning: false);
         }
 
-        var run = new Run();
+        var run = new Run(script);
         var command = Cli.Wrap(setsid)
-            .WithArguments(args => args.Add("-w").Add(program).Add(_script.Arguments))
-            .WithWorkingDirectory(_script.WorkingDirectory)
-            .WithEnvironmentVariables(env => env.Set(_script.Environment!).Set("BRUMMER_NODE", Node).Set("BRUMMER_SCRIPT", _script.Name))
+            .WithArguments(args => args.Add("-w").Add(program).Add(script.Arguments))
+            .WithWorkingDirectory(script.WorkingDirectory)
+            .WithEnvironmentVariables(env => env.Set(script.Environment!).Set("BRUMMER_NODE", Node).Set("BRUMMER_SCRIPT", script.Name))
             .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stdout, line)))
             .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stderr, line)))
             .WithValidation(CommandResultValidation.None);
@@ -169,14 +292,14 @@ public sealed class ProcessSupervisor
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            return new RunResult(Fail($"could not start '{_script.Executable}': {ex.Message}"), AlreadyRunning: false);
+            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}"), AlreadyRunning: false);
         }
 
         run.Pid = task.ProcessId;
         _watchdog?.Track(run.Pid);
         Volatile.Write(ref _run, run);
         var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid });
-        _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", _script.Name, Node, run.Pid);
+        _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
         _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
         return new RunResult(running, AlreadyRunning: false);
     }
@@ -194,7 +317,7 @@ public sealed class ProcessSupervisor
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Watching {Script} failed", _script.Name);
+            _logger.LogWarning(ex, "Watching {Script} failed", Name);
         }
 
         run.ExitCode = exitCode;
@@ -210,13 +333,14 @@ public sealed class ProcessSupervisor
         var status = exitCode == 0 ? ProcessStatus.Succeeded : ProcessStatus.Failed;
         _status.Publish(current => current! with { Status = status, ExitCode = exitCode, ExitedAt = _time.GetUtcNow(), LastLine = Output.LastLineOfRun() ?? current.LastLine });
         Volatile.Write(ref _run, null);
-        _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", _script.Name, Node, exitCode);
+        _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", Name, Node, exitCode);
         Output.EndRun();
         run.Finished.TrySetResult();
     }
 
     private async Task StopCoreAsync()
     {
+        CancelWait();
         var run = Volatile.Read(ref _run);
         if (run is null)
         {
@@ -229,7 +353,7 @@ public sealed class ProcessSupervisor
             await TerminateGroupAsync(run).ConfigureAwait(false);
             _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), LastLine = Output.LastLineOfRun() ?? current.LastLine });
             Volatile.Write(ref _run, null);
-            _logger.LogInformation("Stopped {Script} on {Node}", _script.Name, Node);
+            _logger.LogInformation("Stopped {Script} on {Node}", Name, Node);
             Output.EndRun();
             run.Finished.TrySetResult();
         }
@@ -257,19 +381,19 @@ public sealed class ProcessSupervisor
             return;
         }
 
-        var signal = _script.Shutdown?.Signal ?? ProcessGroup.SigTerm;
-        var timeout = _script.Shutdown?.Timeout ?? _options.StopTimeout;
+        var signal = run.Script.Shutdown?.Signal ?? ProcessGroup.SigTerm;
+        var timeout = run.Script.Shutdown?.Timeout ?? _options.StopTimeout;
         ProcessGroup.Signal(run.Pid, signal);
         if (await WaitGoneAsync(run, timeout).ConfigureAwait(false))
         {
             return;
         }
 
-        _logger.LogWarning("{Script} on {Node} ignored signal {Signal} for {Timeout}; sending SIGKILL to its group", _script.Name, Node, signal, timeout);
+        _logger.LogWarning("{Script} on {Node} ignored signal {Signal} for {Timeout}; sending SIGKILL to its group", Name, Node, signal, timeout);
         ProcessGroup.Signal(run.Pid, ProcessGroup.SigKill);
         if (!await WaitGoneAsync(run, KillGrace).ConfigureAwait(false))
         {
-            _logger.LogError("Process group {Pid} of {Script} survived SIGKILL for {Grace}", run.Pid, _script.Name, KillGrace);
+            _logger.LogError("Process group {Pid} of {Script} survived SIGKILL for {Grace}", run.Pid, Name, KillGrace);
         }
 
         // Pipes held open by an unkillable member must not keep the watcher waiting forever.
@@ -296,13 +420,26 @@ public sealed class ProcessSupervisor
 
     private ProcessInfo Fail(string reason)
     {
-        _logger.LogWarning("Could not start {Script} on {Node}: {Reason}", _script.Name, Node, reason);
+        _logger.LogWarning("Could not start {Script} on {Node}: {Reason}", Name, Node, reason);
         return _status.Publish(current => current! with { Status = ProcessStatus.Failed, ExitedAt = _time.GetUtcNow(), Reason = reason });
     }
 
-    /// <summary>One OS process of the script, from start until its group is gone.</summary>
-    private sealed class Run
+    /// <summary>A start that waits: for dependencies (<see cref="ProcessStatus.Pending"/>) or a restart's backoff (<see cref="ProcessStatus.Restarting"/>).</summary>
+    private sealed class Wait(ProcessStatus kind, bool countsAsRestart)
     {
+        public ProcessStatus Kind { get; } = kind;
+
+        public bool CountsAsRestart { get; } = countsAsRestart;
+
+        public CancellationTokenSource Cancelled { get; } = new();
+    }
+
+    /// <summary>One OS process of the script, from start until its group is gone.</summary>
+    private sealed class Run(ScriptDefinition script)
+    {
+        /// <summary>The definition it was started with (a reload may have replaced the supervisor's since).</summary>
+        public ScriptDefinition Script { get; } = script;
+
         private const int Live = 0;
         private const int StopClaimed = 1;
         private const int ExitClaimed = 2;

@@ -9,16 +9,19 @@ namespace Brummer.Grains.Status;
 public sealed class ProcessCell
 {
     private ProcessInfo? _current;
+    private ScriptInfo _script;
 
-    internal ProcessCell(ScriptInfo script, int slot)
+    internal ProcessCell(ScriptInfo script) => _script = script;
+
+    /// <summary>The script as last defined (a reload may change its command, never its name).</summary>
+    public ScriptInfo Script
     {
-        Script = script;
-        Slot = slot;
+        get => Volatile.Read(ref _script);
+        internal set => Volatile.Write(ref _script, value);
     }
 
-    public ScriptInfo Script { get; }
-
-    internal int Slot { get; }
+    /// <summary>Its index in the snapshot's process list; -1 until first published. Written under the table's lock.</summary>
+    internal int Position { get; set; } = -1;
 
     /// <summary>The latest published view, or null if the script has never run.</summary>
     public ProcessInfo? Current => Volatile.Read(ref _current);
