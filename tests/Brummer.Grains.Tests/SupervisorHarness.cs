@@ -10,7 +10,15 @@ namespace Brummer.Grains.Tests;
 /// <summary>A node's process machinery over scripts that run the dummy program directly (no package manager).</summary>
 internal sealed class SupervisorHarness : IAsyncDisposable
 {
-    public SupervisorHarness(IReadOnlyDictionary<string, string[]> scripts, ProcessOptions? options = null, string? executable = null)
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _following;
+
+    /// <param name="shape">Adds to a script's definition (dependencies, probes, policies) by name.</param>
+    public SupervisorHarness(
+        IReadOnlyDictionary<string, string[]> scripts,
+        ProcessOptions? options = null,
+        string? executable = null,
+        IReadOnlyDictionary<string, Func<ScriptDefinition, ScriptDefinition>>? shape = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName;
         var definitions = scripts.Select(s => new ScriptDefinition(
@@ -19,10 +27,11 @@ internal sealed class SupervisorHarness : IAsyncDisposable
             executable ?? "dotnet",
             [Dummy.Dll, .. s.Value],
             Directory,
-            "test"));
+            "test")).Select(d => shape?.GetValueOrDefault(d.Name) is { } change ? change(d) : d);
         Catalog = new ScriptCatalog(Directory, definitions);
         Table = new NodeStatusTable("n1", "127.0.0.1:1", Catalog.Scripts.Select(s => new ScriptInfo("n1", s.Name, s.Command, s.Source)), TimeProvider.System);
         Processes = new NodeProcesses(Catalog, Table, options ?? new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLoggerFactory.Instance);
+        _following = Processes.FollowDependenciesAsync(_stopping.Token);
     }
 
     public string Directory { get; }
@@ -67,7 +76,10 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        await _following;
         await Processes.StopAllAsync();
+        _stopping.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, true);

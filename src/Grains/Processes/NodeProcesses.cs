@@ -102,12 +102,28 @@ public sealed class NodeProcesses
         }
     }
 
-    /// <summary>Tells every process a dependency may have changed (pending ones may start; running ones update their note).</summary>
-    public void DependenciesChanged()
+    /// <summary>
+    /// Until cancelled: at every status change here or on a followed node, tells every process a dependency may have
+    /// changed (pending ones whose dependencies now hold start; running ones update their note). Nothing polls.
+    /// </summary>
+    public async Task FollowDependenciesAsync(CancellationToken cancellationToken)
     {
-        foreach (var supervisor in All)
+        while (!cancellationToken.IsCancellationRequested)
         {
-            supervisor.OnDependenciesChanged();
+            var change = Dependencies.NextChange;
+            foreach (var supervisor in All)
+            {
+                supervisor.OnDependenciesChanged();
+            }
+
+            try
+            {
+                await change.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -21,18 +21,6 @@ internal sealed class StackRunner(NodeProcesses processes, ILogger<StackRunner> 
             logger.LogError(ex, "Starting the stack of node {Node} failed", processes.Node);
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var change = processes.Dependencies.NextChange;
-            processes.DependenciesChanged();
-            try
-            {
-                await change.WaitAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await processes.FollowDependenciesAsync(stoppingToken).ConfigureAwait(false);
     }
 }
