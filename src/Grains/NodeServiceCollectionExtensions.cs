@@ -27,6 +27,9 @@ public static class NodeServiceCollectionExtensions
             gatewayEndpoint,
             options.StopAllowance));
         services.AddSingleton<ProcessWatchdog>();
+        services.AddSingleton<RemoteProcesses>();
+        services.AddSingleton<IRemoteProcesses>(sp => sp.GetRequiredService<RemoteProcesses>());
+        services.AddHostedService(sp => sp.GetRequiredService<RemoteProcesses>());
         services.AddSingleton<NodeProcesses>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddHostedService<StatusPublisher>();

@@ -59,7 +59,8 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     };
 
     /// <summary>Deploys the cluster. <paramref name="fastFailureDetection"/> makes a killed silo declared dead in seconds.</summary>
-    public static async Task<TwoNodeCluster> StartAsync(bool fastFailureDetection = false)
+    /// <param name="shape">Changes a node's definitions before it starts (dependencies, policies), by node.</param>
+    public static async Task<TwoNodeCluster> StartAsync(bool fastFailureDetection = false, Func<string, ScriptDefinition, ScriptDefinition>? shape = null)
     {
         var marker = $"brummer-cluster-{Guid.NewGuid():n}";
         var stacks = Nodes.ToDictionary(n => n, n => new StackDirectory(Scripts(n, marker)), StringComparer.Ordinal);
@@ -97,6 +98,11 @@ public sealed class TwoNodeCluster : IAsyncDisposable
                 }
             });
             var catalog = PackageJsonDiscovery.Discover(stacks[node].Path);
+            if (shape is not null)
+            {
+                catalog = new ScriptCatalog(catalog.Directory, catalog.Scripts.Select(s => shape(node, s)));
+            }
+
             host.Services.AddBrummerNode(node, $"127.0.0.1:{silo.SiloPort}", catalog, new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(2) }, $"127.0.0.1:{silo.GatewayPort}");
             NodePinnedPlacementDirector.Register(host.Services);
             host.Services.AddBrummerNodeShutdown();
