@@ -48,6 +48,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<ClusterTargets>();
         builder.Services.AddSingleton<NodeCalls>();
         builder.Services.AddSingleton<ScriptsService>();
+        builder.Services.AddSingleton<StackService>();
         builder.Services.AddSingleton<StatusAnswers>();
         builder.Services.AddSingleton<LogsService>();
 
@@ -67,7 +68,7 @@ public static class GatewayExtensions
 
         Type[] toolTypes = settings.ReadOnly
             ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools)]
-            : [typeof(ScriptTools), typeof(ControlTools), typeof(NodeTools), typeof(LogTools)];
+            : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools)];
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
         var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
@@ -78,6 +79,7 @@ public static class GatewayExtensions
         if (!settings.ReadOnly)
         {
             mcp.WithTools<ControlTools>();
+            mcp.WithTools<StackTools>();
         }
 
         mcp.WithRequestFilters(filters =>

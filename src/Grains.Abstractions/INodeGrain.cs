@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace Brummer.Grains.Abstractions;
@@ -27,7 +28,24 @@ public interface INodeGrain : IGrainWithStringKey
     /// </summary>
     [Alias("leave")]
     Task LeaveAsync();
+
+    /// <summary>
+    /// Reads the node's definition files again and applies them: new processes appear, removed ones are stopped,
+    /// changed running ones restart. A file that no longer parses changes nothing and the answer says why.
+    /// </summary>
+    [Alias("reload"), ResponseTimeout("01:05:00")]
+    Task<ReloadResult> ReloadAsync();
 }
+
+/// <summary>What a node's reload did (process names), or, with <see cref="Error"/>, why it changed nothing.</summary>
+[GenerateSerializer, Immutable, Alias("brummer.reload-result")]
+public sealed record ReloadResult(
+    [property: Id(0)] string Node,
+    [property: Id(1)] ImmutableArray<string> Added,
+    [property: Id(2)] ImmutableArray<string> Removed,
+    [property: Id(3)] ImmutableArray<string> Changed,
+    [property: Id(4)] ImmutableArray<string> Restarted,
+    [property: Id(5)] string? Error = null);
 
 /// <summary>Receives a node's changes as they happen (gateways implement it).</summary>
 [Alias("brummer.status-observer")]

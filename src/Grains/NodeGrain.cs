@@ -1,5 +1,6 @@
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Placement;
+using Brummer.Grains.Processes;
 using Brummer.Grains.Status;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +8,7 @@ namespace Brummer.Grains;
 
 /// <summary>A node's status feed: snapshots on request, and subscriptions for pushed changes.</summary>
 [NodePinnedPlacement]
-public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, TimeProvider time, ILogger<NodeGrain> logger) : Grain, INodeGrain
+public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, DefinitionsReload reload, TimeProvider time, ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     // Starts at 0 on every activation, so the first push after a reactivation carries every process: a full view.
     private long _pushedVersion;
@@ -53,6 +54,8 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
     }
 
     public Task<NodeSnapshot> GetSnapshotAsync() => Task.FromResult(table.Snapshot);
+
+    public Task<ReloadResult> ReloadAsync() => reload.ReloadAsync();
 
     public Task SubscribeAsync(IStatusObserver observer)
     {

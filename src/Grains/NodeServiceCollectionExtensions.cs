@@ -12,10 +12,25 @@ namespace Brummer.Grains;
 public static class NodeServiceCollectionExtensions
 {
     /// <param name="gatewayEndpoint">Where gateways reach this node's Orleans client gateway (host:port); they call the node there directly.</param>
-    public static IServiceCollection AddBrummerNode(this IServiceCollection services, string node, string address, ScriptCatalog catalog, ProcessOptions? options = null, string? gatewayEndpoint = null)
+    /// <param name="reader">Reads the node's definition files again (reload); null: the catalog is all there is, and files are not watched.</param>
+    public static IServiceCollection AddBrummerNode(
+        this IServiceCollection services,
+        string node,
+        string address,
+        ScriptCatalog catalog,
+        ProcessOptions? options = null,
+        string? gatewayEndpoint = null,
+        DefinitionsReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         services.AddSingleton(catalog);
+        services.AddSingleton(reader ?? (() => catalog));
+        services.AddSingleton<DefinitionsReload>();
+        if (reader is not null)
+        {
+            services.AddHostedService<DefinitionsWatcher>();
+        }
+
         options ??= new ProcessOptions();
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);

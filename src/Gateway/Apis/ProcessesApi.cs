@@ -42,6 +42,7 @@ public static class ProcessesApi
                 ControlAsync(s, action, name, node, ct));
             control.MapPost("/processes/{name}/{action}", (ScriptsService s, string name, string action, CancellationToken ct) =>
                 ControlAsync(s, action, name, null, ct));
+            control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct));
         }
 
         app.MapGet("/healthz", (Status.ClusterStatusCache cache) =>

@@ -70,3 +70,15 @@ public sealed record NodesResult(
 public sealed record MembershipDto(
     [property: JsonPropertyName("status"), Description("ok, or degraded: the store lost its data or cannot be read. Nodes put lost data back within seconds; until then a node that dies may not be reported lost.")] string Status,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it is degraded; null when ok.")] string? Reason);
+
+[Description("What one node's reload did, or why it changed nothing.")]
+public sealed record ReloadDto(
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("added"), Description("Processes that appeared (and started, if they autostart).")] IReadOnlyList<string> Added,
+    [property: JsonPropertyName("removed"), Description("Processes that were stopped and are gone.")] IReadOnlyList<string> Removed,
+    [property: JsonPropertyName("changed"), Description("Processes whose definition changed.")] IReadOnlyList<string> Changed,
+    [property: JsonPropertyName("restarted"), Description("Changed processes that were running and restarted with their new definition.")] IReadOnlyList<string> Restarted,
+    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why the files were refused (file:line:column: what is wrong); the node keeps its previous definitions. Null when reloaded.")] string? Error);
+
+public sealed record StackReloadResult(
+    [property: JsonPropertyName("nodes")] IReadOnlyList<ReloadDto> Nodes);

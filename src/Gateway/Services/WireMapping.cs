@@ -42,5 +42,8 @@ internal static class WireMapping
     public static ErrorDto ToDto(this ErrorReport error) =>
         new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
 
+    public static ReloadDto ToDto(this ReloadResult reload) =>
+        new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Error);
+
     public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
 }

@@ -1,0 +1,48 @@
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Discovery;
+using Microsoft.Extensions.Logging;
+
+namespace Brummer.Grains.Processes;
+
+/// <summary>Reads the node's definition files again.</summary>
+public delegate ScriptCatalog DefinitionsReader();
+
+/// <summary>
+/// Applies the node's definition files as they are now (on request or when they change), one reload at a time. A file
+/// that does not parse keeps the previous definitions: the error goes to the log, the node's status and the answer.
+/// </summary>
+public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader read, ILogger<DefinitionsReload> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+
+    public async Task<ReloadResult> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ScriptCatalog next;
+            try
+            {
+                next = read();
+            }
+            catch (ScriptDiscoveryException ex)
+            {
+                logger.LogWarning("Definitions of node {Node} not reloaded; still running the previous ones: {Error}", processes.Node, ex.Message);
+                processes.Refused(ex.Message);
+                return new ReloadResult(processes.Node, [], [], [], [], ex.Message);
+            }
+
+            var changes = await processes.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation(
+                "Reloaded the definitions of node {Node}: {Added} added, {Removed} removed, {Changed} changed ({Restarted} restarted)",
+                processes.Node, changes.Added.Length, changes.Removed.Length, changes.Changed.Length, changes.Restarted.Length);
+            return new ReloadResult(processes.Node, changes.Added, changes.Removed, changes.Changed, changes.Restarted);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    public void Dispose() => _one.Dispose();
+}
