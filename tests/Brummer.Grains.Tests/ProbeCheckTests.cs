@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Processes;
 using Brummer.Grains.Processes.Health;
 using Brummer.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Brummer.Grains.Tests;
 
@@ -258,6 +260,21 @@ public sealed class ProbeCheckTests : IDisposable
                 Assert.False(OsProcesses.IsAlive(pid), $"{file} is still running");
             }
         }
+    }
+
+    [Fact]
+    public async Task Exec_NodeKilledWhileRunning_WatchdogStopsTheProbesGroup()
+    {
+        var watchdog = new ProcessWatchdog(new ProcessOptions { OrphanGrace = TimeSpan.FromMilliseconds(300) }, NullLogger<ProcessWatchdog>.Instance);
+        var check = new ExecProbeCheck("echo $$ > sh.pid; sleep 300 & echo $! > child.pid; wait", _dir.Path, watchdog: watchdog);
+        var running = check.CheckAsync(TestContext.Current.CancellationToken).AsTask();
+        var child = Dummy.ReadPid(await Eventually.FileAsync(_dir.File("child.pid")));
+
+        watchdog.Dispose(); // what the kernel does for a SIGKILLed node: its end of the pipe closes
+
+        // Only the watchdog sends SIGTERM here: the shell ending by it shows the probe's group was listed.
+        Assert.Equal(ProbeOutcome.Fail("exit 143"), await running.WaitAsync(Patience, TestContext.Current.CancellationToken));
+        Assert.False(OsProcesses.IsAlive(child), "the probe's background child is still running");
     }
 
     [Fact]

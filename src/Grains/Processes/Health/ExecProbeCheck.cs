@@ -6,9 +6,10 @@ namespace Brummer.Grains.Processes.Health;
 /// <summary>
 /// exec: runs the command with <c>/bin/sh -c</c> in the process's directory and environment, as the leader of a
 /// process group of its own (like the scripts themselves), and passes on exit code 0. Whatever the way it ends —
-/// exit, timeout, stop — the whole group is killed before the check returns, so nothing it started is left behind.
+/// exit, timeout, stop — the whole group is killed before the check returns, so nothing it started is left behind;
+/// while it runs, the node's <see cref="ProcessWatchdog"/> (if given) lists the group, in case the node is killed meanwhile.
 /// </summary>
-public sealed class ExecProbeCheck(string command, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null) : IProbeCheck
+public sealed class ExecProbeCheck(string command, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, ProcessWatchdog? watchdog = null) : IProbeCheck
 {
     /// <summary>Output kept per stream for the reason (its first line); the rest is read and dropped so the command never blocks on a full pipe.</summary>
     internal const int OutputLimit = 4096;
@@ -58,6 +59,7 @@ public sealed class ExecProbeCheck(string command, string workingDirectory, IRea
 
         // Not a group leader when spawned, so setsid makes the shell one without forking: its pid is the group id.
         var group = process.Id;
+        watchdog?.Track(group);
         process.StandardInput.Close();
         var stdout = new BoundedOutput(OutputLimit);
         var stderr = new BoundedOutput(OutputLimit);
@@ -69,6 +71,7 @@ public sealed class ExecProbeCheck(string command, string workingDirectory, IRea
         finally
         {
             await KillGroupAsync(process, group).ConfigureAwait(false);
+            watchdog?.Forget(group);
             // With the group gone the pipes are closed; a member that escaped into a session of its own could still
             // hold them, and must not keep the probe waiting.
             await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);

@@ -21,14 +21,15 @@ public sealed class ProcessProbes
     private readonly Func<IProbeCheck>? _readiness;
     private readonly Func<IProbeCheck>? _liveness;
 
+    /// <param name="watchdog">The node's watchdog, so an exec probe running when the node is killed does not outlive it.</param>
     /// <exception cref="ArgumentException">A log probe's pattern is not a valid regular expression.</exception>
-    public ProcessProbes(ScriptDefinition script, TimeProvider time, ILogger? logger = null)
+    public ProcessProbes(ScriptDefinition script, TimeProvider time, ILogger? logger = null, ProcessWatchdog? watchdog = null)
     {
         _script = script;
         _time = time;
         _logger = logger;
-        _readiness = Prepare(script.Readiness, script);
-        _liveness = Prepare(script.Liveness, script);
+        _readiness = Prepare(script.Readiness, script, watchdog);
+        _liveness = Prepare(script.Liveness, script, watchdog);
     }
 
     /// <summary>Health when a run starts: <see cref="ProcessHealth.Starting"/> with a readiness probe, else <see cref="ProcessHealth.None"/>.</summary>
@@ -45,7 +46,7 @@ public sealed class ProcessProbes
         return run;
     }
 
-    private static Func<IProbeCheck>? Prepare(ProbeDefinition? probe, ScriptDefinition script)
+    private static Func<IProbeCheck>? Prepare(ProbeDefinition? probe, ScriptDefinition script, ProcessWatchdog? watchdog)
     {
         switch (probe?.Check)
         {
@@ -56,7 +57,7 @@ public sealed class ProcessProbes
                 var pattern = LogProbeCheck.Compile(log.Pattern);
                 return () => new LogProbeCheck(pattern);
             case var other:
-                var check = ProbeChecks.Create(other, script); // stateless: one for every run
+                var check = ProbeChecks.Create(other, script, watchdog); // stateless: one for every run
                 return () => check;
         }
     }
