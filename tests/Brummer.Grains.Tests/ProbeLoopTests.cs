@@ -280,6 +280,21 @@ public sealed class ProbeLoopTests : IAsyncDisposable
         Assert.Equal(Period, await _time.NextWaitAsync(Timeout));
     }
 
+    [Fact]
+    public async Task ProbeLoop_SignalArrivesDuringACheck_ChecksAgainAtOnce()
+    {
+        var check = new SignalDuringFirstCheck();
+        Start(ProbeKind.Readiness, Probe(initialDelay: TimeSpan.Zero), check);
+
+        // The first check answered "not yet" while the line it waits for arrived: no period to wait out.
+        var verdict = await _verdicts.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+        Assert.Equal((true, "matched"), (verdict.Passing, verdict.Reason));
+        Assert.Equal(_time.Start, _time.GetUtcNow());
+        Assert.Equal(Period, await _time.NextWaitAsync(Timeout));
+        Assert.Equal(2, check.Calls);
+    }
+
     [Theory]
     [InlineData(0, 1000, 1, 1)]
     [InlineData(-1, 1000, 1, 1)]
@@ -304,6 +319,30 @@ public sealed class ProbeLoopTests : IAsyncDisposable
         if (_loop is not null)
         {
             await _loop.DisposeAsync();
+        }
+    }
+
+    /// <summary>Like a log check whose line is printed while it is being checked: signals during the first call, passes from the second.</summary>
+    private sealed class SignalDuringFirstCheck : ISignalingProbeCheck
+    {
+        private readonly TaskCompletionSource _signaled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public string Description => "signalling check";
+
+        public Task Signaled => _signaled.Task;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public ValueTask<ProbeOutcome> CheckAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                _signaled.SetResult();
+                return ValueTask.FromResult(ProbeOutcome.Fail("not yet"));
+            }
+
+            return ValueTask.FromResult(ProbeOutcome.Pass("matched"));
         }
     }
 

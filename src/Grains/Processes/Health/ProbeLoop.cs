@@ -100,6 +100,9 @@ public sealed class ProbeLoop : IAsyncDisposable
             while (!stop.IsCancellationRequested)
             {
                 var started = _time.GetUtcNow();
+                // Used once: a check made after the signal has seen what it announced. One that came during this
+                // check ends the wait below at once instead.
+                var signalSeen = signal is { IsCompleted: true };
                 var outcome = await CheckOnceAsync(stop).ConfigureAwait(false);
                 if (stop.IsCancellationRequested)
                 {
@@ -107,8 +110,13 @@ public sealed class ProbeLoop : IAsyncDisposable
                 }
 
                 Apply(outcome);
+                if (signalSeen)
+                {
+                    signal = null;
+                }
+
                 var wait = _definition.Period - (_time.GetUtcNow() - started);
-                if (signal is { IsCompleted: false })
+                if (signal is not null)
                 {
                     await WaitAsync(wait, signal, stop).ConfigureAwait(false);
                 }
