@@ -91,7 +91,7 @@ public sealed class DependencyTests
 
         await node["db"].StopAsync(TestContext.Current.CancellationToken);
 
-        var api = await node.WaitForAsync("api", p => p.WaitingFor is not null, "noting its stopped dependency");
+        var api = await node.WaitForAsync("api", p => p.WaitingFor?.StartsWith("db (process_started): stopped", StringComparison.Ordinal) == true, "noting its stopped dependency");
         Assert.Equal(ProcessStatus.Running, api.Status);
         Assert.Equal(running.Pid, api.Pid);
         Assert.StartsWith("db (process_started): stopped", api.WaitingFor, StringComparison.Ordinal);

@@ -10,6 +10,7 @@ using System.Runtime.InteropServices;
 //   child:PATH       spawn a grandchild that ignores SIGTERM, writes its pid to PATH and sleeps forever
 //   sleep            sleep forever                 sleep:MS   sleep MS milliseconds
 //   exit:CODE        exit with CODE
+//   wait-file:PATH   wait until PATH exists (a test lets the process go on by creating it)
 //   flood:BYTES:LEN  print BYTES / LEN lines of exactly LEN bytes with the newline ("0000000001 xxx…"), in 1 MiB writes
 //   longline:BYTES   print BYTES bytes of 'y' and no newline, in 1 MiB writes
 //   hex:HEX          write the bytes spelled in hex as they are (no newline added), e.g. hex:6f6bff0a
@@ -71,6 +72,13 @@ foreach (var step in args)
             break;
         case "exit":
             return int.Parse(value, CultureInfo.InvariantCulture);
+        case "wait-file":
+            while (!File.Exists(value))
+            {
+                Thread.Sleep(20);
+            }
+
+            break;
         case "flood":
             var sizes = value.Split(':');
             Flood(stdout, long.Parse(sizes[0], CultureInfo.InvariantCulture), int.Parse(sizes[1], CultureInfo.InvariantCulture));

@@ -2,6 +2,8 @@ using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Logs;
 using Brummer.Grains.Logs.Detection;
+using Brummer.Grains.Processes.Health;
+using Brummer.Grains.Processes.Restarts;
 using Brummer.Grains.Status;
 using CliWrap;
 using Microsoft.Extensions.Logging;
@@ -30,7 +32,10 @@ public sealed class ProcessSupervisor
     private readonly ILogger _logger;
     private readonly ProcessWatchdog? _watchdog;
     private readonly SemaphoreSlim _control = new(1, 1);
+    private readonly Lock _policyGate = new(); // RestartBackoff is not thread-safe: exits and requests both use it
     private ScriptDefinition _script;
+    private ProcessProbes _probes;
+    private RestartBackoff _backoff;
     private Run? _run;
     private Wait? _wait; // pending (dependencies) or restarting (backoff); written under _control
 
@@ -53,6 +58,8 @@ public sealed class ProcessSupervisor
         _logger = logger;
         Output = new ProcessOutput(options, time);
         _status = new StatusProjector(script.Name, table, Output, options, time);
+        _probes = new ProcessProbes(script, time, logger, watchdog);
+        _backoff = new RestartBackoff(script.Availability, time);
     }
 
     public string Name => Definition.Name;
@@ -81,7 +88,13 @@ public sealed class ProcessSupervisor
         await EnterAsync(deadline, cancellationToken).ConfigureAwait(false);
         try
         {
-            return Volatile.Read(ref _wait) is not null ? new RunResult(Current!, AlreadyRunning: true) : BeginCore(restart: false);
+            if (Volatile.Read(ref _wait) is not null || Volatile.Read(ref _run) is not null)
+            {
+                return new RunResult(Current!, AlreadyRunning: true);
+            }
+
+            ResetBackoff(); // asked for by hand: a process that gave up gets its full number of restarts again
+            return BeginCore(restart: false);
         }
         finally
         {
@@ -140,6 +153,7 @@ public sealed class ProcessSupervisor
         try
         {
             await StopCoreAsync().ConfigureAwait(false);
+            ResetBackoff();
             return BeginCore(restart: true).Process;
         }
         finally
@@ -158,7 +172,14 @@ public sealed class ProcessSupervisor
         await EnterAsync(ControlDeadline.None, cancellationToken).ConfigureAwait(false);
         try
         {
+            var probes = new ProcessProbes(script, _time, _logger, _watchdog);
             Volatile.Write(ref _script, script);
+            _probes = probes;
+            lock (_policyGate)
+            {
+                _backoff = new RestartBackoff(script.Availability, _time);
+            }
+
             if (Volatile.Read(ref _run) is null)
             {
                 OnDependenciesChanged();
@@ -217,6 +238,25 @@ public sealed class ProcessSupervisor
         return new RunResult(pending, AlreadyRunning: false);
     }
 
+    /// <summary>Waits out a restart's backoff, then starts again (unless stopped meanwhile).</summary>
+    private async Task RestartLaterAsync(Wait wait, DateTimeOffset at)
+    {
+        try
+        {
+            // Timers may fire a little early by the wall clock; status promised "not before" next_restart_at.
+            for (var left = at - _time.GetUtcNow(); left > TimeSpan.Zero; left = at - _time.GetUtcNow())
+            {
+                await Task.Delay(left + TimeSpan.FromMilliseconds(1), _time, wait.Cancelled.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        await StartPendingAsync(wait).ConfigureAwait(false);
+    }
+
     private async Task StartPendingAsync(Wait wait)
     {
         try
@@ -253,6 +293,11 @@ public sealed class ProcessSupervisor
 
         Volatile.Write(ref _wait, null);
         wait.Cancelled.Cancel();
+        lock (_policyGate)
+        {
+            _backoff.Cancel();
+        }
+
         _status.Publish(current => current! with { Status = ProcessStatus.Stopped, WaitingFor = null, NextRestartAt = null, ExitedAt = current.ExitedAt ?? _time.GetUtcNow() });
     }
 
@@ -276,7 +321,7 @@ public sealed class ProcessSupervisor
             return new RunResult(Fail($"'{missing}' was not found on PATH."), AlreadyRunning: false);
         }
 
-        var run = new Run(script);
+        var run = new Run(script) { StartedAt = starting.StartedAt ?? _time.GetUtcNow() };
         var command = Cli.Wrap(setsid)
             .WithArguments(args => args.Add("-w").Add(program).Add(script.Arguments))
             .WithWorkingDirectory(script.WorkingDirectory)
@@ -297,8 +342,11 @@ public sealed class ProcessSupervisor
 
         run.Pid = task.ProcessId;
         _watchdog?.Track(run.Pid);
+        var probes = _probes;
         Volatile.Write(ref _run, run);
-        var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid });
+        var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid, Health = probes.InitialHealth });
+        run.Probes = probes.Start(report => OnHealth(run, report));
+        Output.Watch((_, line) => run.Probes.Observe(line));
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
         _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
         return new RunResult(running, AlreadyRunning: false);
@@ -330,8 +378,48 @@ public sealed class ProcessSupervisor
 
         // The leader ended on its own: take down anything it left behind in its group, then report the outcome.
         await TerminateGroupAsync(run).ConfigureAwait(false);
-        var status = exitCode == 0 ? ProcessStatus.Succeeded : ProcessStatus.Failed;
-        _status.Publish(current => current! with { Status = status, ExitCode = exitCode, ExitedAt = _time.GetUtcNow(), LastLine = Output.LastLineOfRun() ?? current.LastLine });
+        await EndProbesAsync(run).ConfigureAwait(false);
+        var exitedAt = _time.GetUtcNow();
+        RestartDecision decision;
+        lock (_policyGate)
+        {
+            decision = _backoff.Decide(new ProcessExit(exitCode, exitedAt - run.StartedAt, StopRequested: false, run.LivenessFailed));
+        }
+
+        var failed = exitCode != 0 || run.LivenessFailed;
+        var reason = run.LivenessFailed ? $"liveness probe failed: {run.LivenessReason}" : null;
+        if (decision.Restart)
+        {
+            // Waiting before it is no longer running, so the process is active throughout and a stop finds the wait.
+            var wait = new Wait(ProcessStatus.Restarting, countsAsRestart: true);
+            Volatile.Write(ref _wait, wait);
+            _status.Publish(current => current! with
+            {
+                Status = ProcessStatus.Restarting,
+                ExitCode = exitCode,
+                ExitedAt = exitedAt,
+                NextRestartAt = decision.At,
+                Health = ProcessHealth.None,
+                Reason = reason,
+                LastLine = Output.LastLineOfRun() ?? current.LastLine,
+            });
+            _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}; restarting in {Delay}", Name, Node, exitCode, decision.Delay);
+            _ = RestartLaterAsync(wait, decision.At ?? exitedAt + decision.Delay);
+        }
+        else
+        {
+            var status = failed ? ProcessStatus.Failed : ProcessStatus.Succeeded;
+            _status.Publish(current => current! with
+            {
+                Status = status,
+                ExitCode = exitCode,
+                ExitedAt = exitedAt,
+                Health = ProcessHealth.None,
+                Reason = decision.GaveUpReason ?? reason,
+                LastLine = Output.LastLineOfRun() ?? current.LastLine,
+            });
+        }
+
         Volatile.Write(ref _run, null);
         _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", Name, Node, exitCode);
         Output.EndRun();
@@ -351,7 +439,8 @@ public sealed class ProcessSupervisor
         {
             _status.Publish(current => current! with { Status = ProcessStatus.Stopping });
             await TerminateGroupAsync(run).ConfigureAwait(false);
-            _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), LastLine = Output.LastLineOfRun() ?? current.LastLine });
+            await EndProbesAsync(run).ConfigureAwait(false);
+            _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), Health = ProcessHealth.None, LastLine = Output.LastLineOfRun() ?? current.LastLine });
             Volatile.Write(ref _run, null);
             _logger.LogInformation("Stopped {Script} on {Node}", Name, Node);
             Output.EndRun();
@@ -359,6 +448,43 @@ public sealed class ProcessSupervisor
         }
 
         await run.Finished.Task.ConfigureAwait(false);
+
+        // It exited on its own just before: the watcher may have scheduled a restart this stop must cancel.
+        CancelWait();
+    }
+
+    private void ResetBackoff()
+    {
+        lock (_policyGate)
+        {
+            _backoff.Reset();
+        }
+    }
+
+    /// <summary>What the probes say of a run, published while it is the one running; a failed liveness probe ends the run.</summary>
+    private void OnHealth(Run run, HealthReport report)
+    {
+        if (Volatile.Read(ref _run) != run)
+        {
+            return;
+        }
+
+        _status.TryPublish(current => current is { Status: ProcessStatus.Running } && current.Health != report.Health, current => current! with { Health = report.Health });
+        if (report.LivenessFailed && run.TryFailLiveness(report.Reason))
+        {
+            _logger.LogWarning("{Script} on {Node} failed its liveness probe ({Reason}); ending the run", Name, Node, report.Reason);
+            // Not a stop: the watcher sees the exit and the restart policy decides what follows.
+            _ = TerminateGroupAsync(run);
+        }
+    }
+
+    private async Task EndProbesAsync(Run run)
+    {
+        Output.Watch(null);
+        if (run.Probes is { } probes)
+        {
+            await probes.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The shutdown signal to the group, SIGKILL after the stop timeout; returns when the leader and every member are gone.</summary>
@@ -437,8 +563,25 @@ public sealed class ProcessSupervisor
     /// <summary>One OS process of the script, from start until its group is gone.</summary>
     private sealed class Run(ScriptDefinition script)
     {
+        private int _livenessFailed;
+
         /// <summary>The definition it was started with (a reload may have replaced the supervisor's since).</summary>
         public ScriptDefinition Script { get; } = script;
+
+        public DateTimeOffset StartedAt { get; set; }
+
+        public ProbeRun? Probes { get; set; }
+
+        /// <summary>Its liveness probe failed and ended it: an exit the restart policy counts as a failure.</summary>
+        public bool LivenessFailed => Volatile.Read(ref _livenessFailed) == 1;
+
+        public string? LivenessReason { get; private set; }
+
+        public bool TryFailLiveness(string reason)
+        {
+            LivenessReason = reason;
+            return Interlocked.Exchange(ref _livenessFailed, 1) == 0;
+        }
 
         private const int Live = 0;
         private const int StopClaimed = 1;

@@ -1,0 +1,148 @@
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Discovery;
+using Brummer.Tests;
+
+namespace Brummer.Grains.Tests;
+
+/// <summary>Restart policies and probes on real processes: backoff read from status timestamps, liveness restarts, readiness.</summary>
+public sealed class RestartPolicyTests
+{
+    private static readonly RestartPolicy OnFailure = new(RestartMode.OnFailure, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(1), MaxRestarts: 3, StableAfter: TimeSpan.FromSeconds(30));
+
+    [Fact]
+    public async Task CrashingProcess_IsRestartedWithGrowingBackoff_ThenFailsForGoodWithTheReason()
+    {
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["crash"] = ["err:boom", "exit:1"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>> { ["crash"] = d => d with { Availability = OnFailure } });
+        var seen = new List<ProcessInfo>();
+        using var recording = new CancellationTokenSource();
+        var recorder = RecordAsync(node, "crash", seen, recording.Token);
+
+        await node["crash"].StartAsync(TestContext.Current.CancellationToken);
+
+        var final = await node.WaitForAsync("crash", p => p.Status == ProcessStatus.Failed, "failed for good", TimeSpan.FromMinutes(2));
+        await recording.CancelAsync();
+        await recorder;
+        Assert.Equal(3, final.Restarts);
+        Assert.Equal(1, final.ExitCode);
+        Assert.Contains("max_restarts 3", final.Reason, StringComparison.Ordinal);
+        Assert.Null(final.NextRestartAt);
+
+        // Each wait, from the exit to the next start, read from the status the node published.
+        var restarting = seen.Where(p => p.Status == ProcessStatus.Restarting).DistinctBy(p => p.Restarts).ToList();
+        Assert.NotEmpty(restarting);
+        foreach (var wait in restarting)
+        {
+            var expected = TimeSpan.FromMilliseconds(300 * Math.Pow(2, wait.Restarts));
+            var capped = expected > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : expected;
+            var planned = wait.NextRestartAt!.Value - wait.ExitedAt!.Value;
+            Assert.InRange(planned, capped * 0.8 - TimeSpan.FromMilliseconds(1), capped * 1.2 + TimeSpan.FromMilliseconds(1));
+            var next = seen.FirstOrDefault(p => p.Restarts == wait.Restarts + 1 && p.StartedAt is not null);
+            if (next is not null)
+            {
+                Assert.True(next.StartedAt >= wait.NextRestartAt, $"restart {wait.Restarts + 1} began {next.StartedAt:O}, before its time {wait.NextRestartAt:O}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task StopWhileRestarting_CancelsTheRestart()
+    {
+        var slow = OnFailure with { Backoff = TimeSpan.FromMinutes(5), MaxBackoff = TimeSpan.FromMinutes(5) };
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["crash"] = ["exit:2"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>> { ["crash"] = d => d with { Availability = slow } });
+        await node["crash"].StartAsync(TestContext.Current.CancellationToken);
+        var restarting = await node.WaitForAsync("crash", p => p.Status == ProcessStatus.Restarting, "restarting");
+        Assert.NotNull(restarting.NextRestartAt);
+        Assert.True(node["crash"].IsActive);
+
+        var stopped = await node["crash"].StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProcessStatus.Stopped, stopped!.Status);
+        Assert.Null(stopped.NextRestartAt);
+        Assert.False(node["crash"].IsActive);
+    }
+
+    [Fact]
+    public async Task StopOnRequest_NeverRestarts_EvenWithAlways()
+    {
+        var always = OnFailure with { Mode = RestartMode.Always, Backoff = TimeSpan.FromMilliseconds(50) };
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["web"] = ["say:up", "sleep"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>> { ["web"] = d => d with { Availability = always } });
+        await node["web"].StartAsync(TestContext.Current.CancellationToken);
+
+        var stopped = await node["web"].StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProcessStatus.Stopped, stopped!.Status);
+        Assert.False(node["web"].IsActive);
+        Assert.Equal(0, node.Table.Get("web")!.Restarts);
+    }
+
+    [Fact]
+    public async Task ReadinessLogProbe_HealthGoesFromStartingToReady()
+    {
+        var gate = Path.Combine(Path.GetTempPath(), $"brummer-ready-{Guid.NewGuid():n}");
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["web"] = ["say:booting", $"wait-file:{gate}", "say:listening now", "sleep"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>>
+            {
+                ["web"] = d => d with { Readiness = new ProbeDefinition(new LogCheck("listening")) { Period = TimeSpan.FromMilliseconds(200) } },
+            });
+
+        var started = await node["web"].StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(ProcessHealth.Starting, started.Process.Health);
+        await node.WaitForAsync("web", p => p.LastLine == "booting", "booting");
+        Assert.Equal(ProcessHealth.Starting, node.Table.Get("web")!.Health);
+
+        await File.WriteAllTextAsync(gate, "go", TestContext.Current.CancellationToken);
+
+        var ready = await node.WaitForAsync("web", p => p.Health == ProcessHealth.Ready, "ready");
+        Assert.True(ready.IsReady());
+        File.Delete(gate);
+    }
+
+    [Fact]
+    public async Task FailingLivenessProbe_RestartsTheProcess()
+    {
+        var alive = Path.Combine(Path.GetTempPath(), $"brummer-alive-{Guid.NewGuid():n}");
+        await File.WriteAllTextAsync(alive, "yes", TestContext.Current.CancellationToken);
+        var liveness = new ProbeDefinition(new ExecCheck($"test -f {alive}")) { Period = TimeSpan.FromMilliseconds(200), FailureThreshold = 2 };
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["web"] = ["say:up", "sleep"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>>
+            {
+                ["web"] = d => d with { Liveness = liveness, Availability = OnFailure with { Backoff = TimeSpan.FromMilliseconds(100) } },
+            });
+        var first = await node["web"].StartAsync(TestContext.Current.CancellationToken);
+
+        File.Delete(alive);
+
+        var restarted = await node.WaitForAsync("web", p => p.Restarts >= 1 && p.Status == ProcessStatus.Running, "restarted after its liveness probe failed");
+        Assert.NotEqual(first.Process.Pid, restarted.Pid);
+        Assert.False(OsProcesses.IsAlive(first.Process.Pid!.Value));
+    }
+
+    private static async Task RecordAsync(SupervisorHarness node, string name, List<ProcessInfo> seen, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var change = node.Table.NextChange;
+            if (node.Table.Get(name) is { } info && (seen.Count == 0 || seen[^1].Version != info.Version))
+            {
+                seen.Add(info);
+            }
+
+            try
+            {
+                await change.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
