@@ -8,15 +8,20 @@ public sealed class ScriptCatalog
 {
     private readonly FrozenDictionary<string, ScriptDefinition> _byName;
 
-    public ScriptCatalog(string directory, IEnumerable<ScriptDefinition> scripts)
+    /// <param name="sources">The files the definitions were read from (full paths), for reload to watch.</param>
+    public ScriptCatalog(string directory, IEnumerable<ScriptDefinition> scripts, IEnumerable<string>? sources = null)
     {
         ArgumentNullException.ThrowIfNull(scripts);
         Directory = directory;
         Scripts = [.. scripts.OrderBy(s => s.Name, StringComparer.Ordinal)];
         _byName = Scripts.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
+        Sources = [.. sources ?? []];
     }
 
     public string Directory { get; }
+
+    /// <summary>The files read to make this catalog (package.json, brummer.yaml, the env files it names), full paths.</summary>
+    public ImmutableArray<string> Sources { get; }
 
     /// <summary>All scripts, ordered by name.</summary>
     public ImmutableArray<ScriptDefinition> Scripts { get; }
