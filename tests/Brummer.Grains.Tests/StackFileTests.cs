@@ -233,6 +233,25 @@ public sealed class StackFileTests
     }
 
     [Fact]
+    public void Load_AnchorsUnderExtensionKeys_AreSharedBetweenProcesses()
+    {
+        using var stack = StackDirectory.WithFiles(("brummer.yaml", """
+            x-restart: &restart
+              restart: on_failure
+              max_restarts: 3
+            processes:
+              a: {command: ./a, availability: *restart}
+              b: {command: ./b, availability: *restart}
+            """));
+
+        var catalog = NodeDefinitions.Load(stack.Path, "n", NoEnvironment);
+
+        var expected = RestartPolicy.Never with { Mode = RestartMode.OnFailure, MaxRestarts = 3 };
+        Assert.All(catalog.Scripts, s => Assert.Equal(expected, s.Availability));
+        Assert.Equal(2, catalog.Scripts.Length);
+    }
+
+    [Fact]
     public void Load_EmptyStackFile_HasNoProcesses()
     {
         using var stack = StackDirectory.WithFiles(("brummer.yaml", "# nothing yet\n"));

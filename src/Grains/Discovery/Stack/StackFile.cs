@@ -61,7 +61,7 @@ internal sealed class StackFile
         if (root is not null)
         {
             var top = source.Mapping(root, source.FileName, "a mapping with processes (and optionally version, environment, env_file)");
-            var fields = source.Fields(top, "the top level", TopKeys);
+            var fields = source.Fields(top, "the top level", TopKeys, extensionPrefix: "x-");
             if (fields.TryGetValue("version", out var version) && version.Value is not YamlScalarNode)
             {
                 throw source.Error(version.Value, $"version must be a string (it is not read); got {YamlSource.Describe(version.Value)}.");

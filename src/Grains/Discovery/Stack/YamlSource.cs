@@ -72,13 +72,23 @@ internal sealed class YamlSource(string path)
     /// The keys of <paramref name="mapping"/> by name, each one of <paramref name="allowed"/> (or an alias of one, stored
     /// under the name it stands for); anything else is refused with the allowed keys and the closest of them.
     /// </summary>
+    /// <param name="extensionPrefix">Keys starting with it are skipped (docker compose's <c>x-</c> keys, a home for anchors).</param>
     public Dictionary<string, YamlKeyValue> Fields(
-        YamlMappingNode mapping, string where, IReadOnlyList<string> allowed, IReadOnlyDictionary<string, string>? aliases = null)
+        YamlMappingNode mapping,
+        string where,
+        IReadOnlyList<string> allowed,
+        IReadOnlyDictionary<string, string>? aliases = null,
+        string? extensionPrefix = null)
     {
         var fields = new Dictionary<string, YamlKeyValue>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = Key(keyNode, where);
+            if (extensionPrefix is not null && key.StartsWith(extensionPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var name = aliases is not null && aliases.TryGetValue(key, out var canonical) ? canonical : key;
             if (!allowed.Contains(name, StringComparer.Ordinal))
             {
