@@ -21,7 +21,7 @@ public sealed record UpOptions(string Directory, string Node, int Port, IPAddres
 
 public static class EmbeddedCluster
 {
-    /// <summary>Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad package.json.</summary>
+    /// <summary>Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad package.json or brummer.yaml.</summary>
     /// <param name="configure">A last word on the host before it is built (tests add a log capture).</param>
     public static WebApplication Build(UpOptions options, string[]? args = null, Action<IHostApplicationBuilder>? configure = null)
     {

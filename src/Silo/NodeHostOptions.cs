@@ -13,7 +13,7 @@ public sealed class NodeHostOptions
     /// <summary>The node's name: unique in the cluster, used in process keys and by users (<c>--node</c>).</summary>
     public required string Name { get; init; }
 
-    /// <summary>The directory whose package.json scripts this node runs.</summary>
+    /// <summary>The directory whose package.json scripts and brummer.yaml processes this node runs.</summary>
     public required string Directory { get; init; }
 
     /// <summary>Orleans silo-to-silo port; 0 picks a free one.</summary>

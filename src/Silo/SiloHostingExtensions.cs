@@ -24,13 +24,13 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Hosts a Brummer node as a single-silo cluster on loopback (the embedded <c>brummer up</c> default).
-    /// Discovery runs here, so a missing or malformed package.json fails startup with a clear message.
+    /// Discovery runs here, so a missing or malformed package.json or brummer.yaml fails startup with a clear message.
     /// </summary>
     public static IHostApplicationBuilder AddBrummerEmbeddedSilo(this IHostApplicationBuilder builder, NodeHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var catalog = PackageJsonDiscovery.Discover(options.Directory);
+        var catalog = NodeDefinitions.Load(options.Directory, options.Name);
         var siloPort = FreePort.OrNext(options.SiloPort);
         var gatewayPort = FreePort.OrNext(options.GatewayPort);
 
@@ -53,7 +53,7 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var catalog = PackageJsonDiscovery.Discover(options.Directory);
+        var catalog = NodeDefinitions.Load(options.Directory, options.Name);
         var siloPort = FreePort.OrNext(options.SiloPort);
         var gatewayPort = FreePort.OrNext(options.GatewayPort);
 
