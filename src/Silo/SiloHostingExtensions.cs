@@ -93,7 +93,7 @@ public static class SiloHostingExtensions
 
     private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address, string gatewayEndpoint)
     {
-        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => PackageJsonDiscovery.Discover(options.Directory));
+        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => NodeDefinitions.Load(options.Directory, options.Name));
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }
