@@ -8,6 +8,8 @@ using Brummer.Gateway.Waiting;
 using Brummer.Grains.Abstractions;
 using Brummer.Tests;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Brummer.Gateway.Tests;
@@ -29,12 +31,13 @@ public sealed class WaitServiceTests
 
     private readonly ClusterStatusCache _cache = new(TimeProvider.System);
     private readonly HttpContextAccessor _http = new();
+    private readonly ApplicationLifetime _lifetime = new(NullLogger<ApplicationLifetime>.Instance);
     private readonly WaitService _waits;
     private long _version;
 
     public WaitServiceTests()
     {
-        _waits = new WaitService(_cache, new ClusterTargets(_cache, Options.Create(new GatewayOptions()), TimeProvider.System), _http, TimeProvider.System);
+        _waits = new WaitService(_cache, new ClusterTargets(_cache, Options.Create(new GatewayOptions()), TimeProvider.System), _http, _lifetime, TimeProvider.System);
         Assert.True(_cache.Apply(new NodeSnapshot(Node, "127.0.0.1:11111", 0, DateTimeOffset.UtcNow, Scripts, [], Incarnation)));
     }
 
@@ -217,6 +220,21 @@ public sealed class WaitServiceTests
         await caller.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Promptly, Ct));
+        Assert.Equal(0, _waits.Waiting);
+    }
+
+    [Fact]
+    public async Task Wait_GatewayStopping_EndsEveryWaitAtOnce()
+    {
+        Publish(ProcessStatus.Running, ProcessHealth.Starting);
+        var waiting = WaitAsync(WaitCondition.Ready, seconds: 600);
+        await Eventually.UntilAsync(() => _waits.Waiting == 1, "the wait to be parked");
+
+        _lifetime.StopApplication();
+
+        var error = await Assert.ThrowsAsync<GatewayException>(() => waiting.WaitAsync(Promptly, Ct));
+        Assert.Equal(GatewayErrorKind.Unavailable, error.Kind);
+        Assert.Equal("The gateway is stopping: 'api' on node 'a' is not ready and is no longer waited for.", error.Message);
         Assert.Equal(0, _waits.Waiting);
     }
 

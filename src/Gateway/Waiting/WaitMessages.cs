@@ -52,6 +52,9 @@ internal static class WaitMessages
         return new GatewayException(GatewayErrorKind.Timeout, text.Append('.').ToString());
     }
 
+    public static GatewayException Stopping(NodeView node, string name, WaitCondition condition, string? started) =>
+        new(GatewayErrorKind.Unavailable, $"The gateway is stopping: {Subject(node, name, started)} {(started is null ? string.Empty : "but ")}{condition.Unmet()} and is no longer waited for.");
+
     private static string Subject(NodeView node, string name, string? started) =>
         started is null ? $"{InputText.Quote(name)} on node '{node.Name}'" : $"{InputText.Quote(name)} on node '{node.Name}' {started}";
 

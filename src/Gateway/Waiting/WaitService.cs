@@ -4,6 +4,7 @@ using Brummer.Gateway.Status;
 using Brummer.Gateway.Traffic;
 using Brummer.Grains.Abstractions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 
 namespace Brummer.Gateway.Waiting;
 
@@ -14,7 +15,7 @@ namespace Brummer.Gateway.Waiting;
 /// polling, no grain call. It answers at once with an error when the condition can no longer hold (the process
 /// failed for good, the node is lost), and at the timeout with what the process is doing and waits for.
 /// </summary>
-public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets, IHttpContextAccessor http, TimeProvider time)
+public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets, IHttpContextAccessor http, IHostApplicationLifetime lifetime, TimeProvider time)
 {
     private const string NameIsRequired = "the script to wait for (see scripts_list)";
 
@@ -58,7 +59,10 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
     {
         var begun = time.GetTimestamp();
         using var deadline = new CancellationTokenSource(timeout, time);
-        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        // The gateway stopping ends every wait at once: a parked wait would otherwise hold up the shutdown (Ctrl+C) for as
+        // long as the host lets requests finish.
+        var stopping = lifetime.ApplicationStopping;
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken, stopping);
         Interlocked.Increment(ref _waiting);
         try
         {
@@ -92,6 +96,10 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
                 try
                 {
                     await changed.WaitAsync(giveUp.Token);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw WaitMessages.Stopping(view, name, condition, started);
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
