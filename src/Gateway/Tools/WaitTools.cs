@@ -19,7 +19,8 @@ public sealed class WaitTools(WaitService waits)
         "running: status running. ready: running and its readiness probe passed (or it has none). exited: stopped, succeeded or failed after having run. " +
         "succeeded / failed: exited with code 0 / not 0. Answers at once with an error when the state can no longer come " +
         "(the process failed or succeeded and will not run again by itself, or its node is lost), and at the timeout with its current status and what it waits for (waiting_for). " +
-        "A process that has not run yet is waited for (start it with scripts_run, or use scripts_run with wait).")]
+        "A process that has not run yet is waited for (start it with scripts_run, or use scripts_run with wait). " +
+        "Keep timeout_seconds below your MCP client's own request timeout (often 60 s) and call again to wait longer.")]
     public Task<WaitResult> WaitFor(
         [Description("The script name, as listed by scripts_list.")] string name,
         [Description("What to wait for: running, ready, exited, succeeded or failed.")] string condition,
