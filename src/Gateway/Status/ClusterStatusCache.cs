@@ -155,6 +155,7 @@ public sealed class ClusterStatusCache(TimeProvider time)
     /// <summary>Replaces one node's view, under the write lock; <paramref name="next"/> returns null to change nothing.</summary>
     private bool Update(string node, Func<NodeView?, NodeView?> next)
     {
+        TaskCompletionSource? changed;
         lock (_writeGate)
         {
             var current = _current;
@@ -165,9 +166,12 @@ public sealed class ClusterStatusCache(TimeProvider time)
 
             Volatile.Write(ref _current, Replace(current, view));
             // After the write: a waiter that registers from here on reads the new view anyway.
-            Interlocked.Exchange(ref _nextView, null)?.TrySetResult();
-            return true;
+            changed = Interlocked.Exchange(ref _nextView, null);
         }
+
+        // Outside the lock: waking many waiters takes time the next writer should not wait for.
+        changed?.TrySetResult();
+        return true;
     }
 
     /// <summary>Union by script name keeping the newer version of each; ordered by name.</summary>
