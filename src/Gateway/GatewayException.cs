@@ -14,6 +14,9 @@ public enum GatewayErrorKind
 
     /// <summary>The node did not answer within the call's time; the request expires there without effect.</summary>
     Timeout = 4,
+
+    /// <summary>What the request waits for cannot happen any more (the process failed, or ended otherwise) without another request.</summary>
+    Conflict = 5,
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
 using Brummer.Gateway.Tools;
 using Brummer.Gateway.Traffic;
+using Brummer.Gateway.Waiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -51,6 +52,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<StackService>();
         builder.Services.AddSingleton<StatusAnswers>();
         builder.Services.AddSingleton<LogsService>();
+        builder.Services.AddSingleton<WaitService>();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<TokenStore>();
@@ -67,15 +69,16 @@ public static class GatewayExtensions
         }
 
         Type[] toolTypes = settings.ReadOnly
-            ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools)]
-            : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools)];
+            ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools)]
+            : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools)];
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
         var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
             .WithHttpTransport()
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
-            .WithTools<LogTools>();
+            .WithTools<LogTools>()
+            .WithTools<WaitTools>();
         if (!settings.ReadOnly)
         {
             mcp.WithTools<ControlTools>();

@@ -16,6 +16,7 @@ public static class Problems
         GatewayErrorKind.NotFound => StatusCodes.Status404NotFound,
         GatewayErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         GatewayErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
+        GatewayErrorKind.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Brummer.Gateway;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
+using Brummer.Gateway.Waiting;
 using Brummer.Grains.Abstractions;
 using Brummer.Tests;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,9 @@ public sealed class GatewayView : IAsyncDisposable
 
     /// <summary>The gateway's service layer (what MCP tools and the JSON API call).</summary>
     public ScriptsService Scripts => _host.Services.GetRequiredService<ScriptsService>();
+
+    /// <summary>The gateway's waits (what wait_for and the wait route call).</summary>
+    public WaitService Waits => _host.Services.GetRequiredService<WaitService>();
 
     /// <summary>What the gateway logged at Information and above (for failure messages).</summary>
     public string Log => string.Join(Environment.NewLine, _log.Lines);

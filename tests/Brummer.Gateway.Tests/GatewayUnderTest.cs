@@ -46,6 +46,9 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The gateway's services, to look at what a request left behind (e.g. waits still parked).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Scripts: <c>victim</c> (what attacks try to start; prints and sleeps), <c>quick</c> (exits 0), <c>noisy</c> (200 lines, exits 0).</summary>
     public static async Task<GatewayUnderTest> StartAsync(
         bool withTokens,

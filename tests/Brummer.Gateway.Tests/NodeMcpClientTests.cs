@@ -21,18 +21,20 @@ public sealed class NodeMcpClientTests(ClusterFixture cluster)
         var output = await RunNodeAsync(
             new Uri(cluster.BaseUrl, "/mcp").ToString(),
             "scripts_run", """{"name":"churn16"}""",
+            "wait_for", """{"name":"churn16","condition":"ready"}""",
             "scripts_status", """{"name":"churn16"}""",
             "scripts_stop", """{"name":"churn16"}""",
             "scripts_run", """{"name":"nope"}""");
 
         var root = JsonDocument.Parse(output).RootElement;
-        Assert.Equal(["errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "urls_list"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(["errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "urls_list", "wait_for"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal("running", results[0].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
-        Assert.Equal("running", results[1].GetProperty("structured").GetProperty("processes")[0].GetProperty("status").GetString());
-        Assert.Equal("stopped", results[2].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
-        Assert.True(results[3].GetProperty("isError").GetBoolean());
-        Assert.Contains("Unknown script 'nope'", results[3].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ready", results[1].GetProperty("structured").GetProperty("condition").GetString());
+        Assert.Equal("running", results[2].GetProperty("structured").GetProperty("processes")[0].GetProperty("status").GetString());
+        Assert.Equal("stopped", results[3].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
+        Assert.True(results[4].GetProperty("isError").GetBoolean());
+        Assert.Contains("Unknown script 'nope'", results[4].GetProperty("text").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>Installs the pinned SDK (package-lock.json) once, so the README's test command works on a fresh clone.</summary>

@@ -77,7 +77,9 @@ internal static class ClientCommands
                 : table;
         }));
 
-        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), Control("run", "Starts a script (no-op if it is already running).", gateway, json, nodeFilter),
+        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json),
+            Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
+            WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
             Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
     }
@@ -86,11 +88,32 @@ internal static class ClientCommands
     {
         var name = new Argument<string>("NAME") { Description = "The script name (see `brummer scripts`)." };
         var command = new Command(action, description) { name, json, node };
+        // Only a run can wait: for its process to be ready (probe passed, or running without one) or running.
+        var wait = new Option<string?>("--wait") { Description = "Return only once the process is ready (its readiness probe passed, or it runs and has none) or running; exits 1 if it fails first or the timeout passes." };
+        wait.AcceptOnlyFromAmong("ready", "running");
+        var timeout = WaitCommand.TimeoutOption();
+        if (action == "run")
+        {
+            command.Options.Add(wait);
+            command.Options.Add(timeout);
+        }
+
         command.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
             var script = Uri.EscapeDataString(parse.GetValue(name)!);
             var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
-            using var response = await http.PostAsync(new Uri($"api/processes/{target}/{action}", UriKind.Relative), null, ct);
+            var query = string.Empty;
+            if (action == "run" && parse.GetValue(wait) is { } condition)
+            {
+                http.Timeout = WaitCommand.AnswerTime(parse.GetValue(timeout));
+                query = Query(("wait", condition), ("timeout", parse.GetValue(timeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (action == "run" && parse.GetValue(timeout) is not null)
+            {
+                throw new GatewayError("--timeout applies only with --wait ready|running.");
+            }
+
+            using var response = await http.PostAsync(new Uri($"api/processes/{target}/{action}{query}", UriKind.Relative), null, ct);
             var body = await EnsureSuccess(response, ct);
             if (parse.GetValue(json))
             {

@@ -1,6 +1,8 @@
+using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Traffic;
+using Brummer.Gateway.Waiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,15 +35,22 @@ public static class ProcessesApi
         logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct));
         logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct));
 
+        // Waiting is a read, but a long one: a lane of its own, so it never holds a status read's permit.
+        var waits = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Waits));
+        waits.MapGet("/processes/{node}/{name}/wait", (WaitService w, string node, string name, string? @for, string? timeout, CancellationToken ct) =>
+            WaitAsync(w, name, node, @for, timeout, ct));
+        waits.MapGet("/processes/{name}/wait", (WaitService w, string name, string? @for, string? timeout, CancellationToken ct) =>
+            WaitAsync(w, name, null, @for, timeout, ct));
+
         if (!readOnly)
         {
             var control = api.MapGroup(string.Empty)
                 .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Operate))
                 .WithMetadata(new LaneAttribute(RequestLane.Control));
-            control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, string node, string name, string action, CancellationToken ct) =>
-                ControlAsync(s, action, name, node, ct));
-            control.MapPost("/processes/{name}/{action}", (ScriptsService s, string name, string action, CancellationToken ct) =>
-                ControlAsync(s, action, name, null, ct));
+            control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, WaitService w, string node, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
+                ControlAsync(s, w, action, name, node, wait, timeout, ct));
+            control.MapPost("/processes/{name}/{action}", (ScriptsService s, WaitService w, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
+                ControlAsync(s, w, action, name, null, wait, timeout, ct));
             control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct));
         }
 
@@ -50,13 +59,37 @@ public static class ProcessesApi
         return app;
     }
 
-    private static async Task<object> ControlAsync(ScriptsService s, string action, string name, string? node, CancellationToken ct) => action switch
+    private static Task<WaitResult> WaitAsync(WaitService w, string name, string? node, string? condition, string? timeout, CancellationToken ct) =>
+        w.WaitAsync(
+            name,
+            node,
+            WaitConditions.Parse(condition, "for") ?? throw new GatewayException(GatewayErrorKind.BadRequest, $"'for' is required: {WaitConditions.Names}."),
+            Arguments.WaitTimeout(QueryValues.Int(timeout, "timeout"), "timeout"),
+            ct);
+
+    private static async Task<RunScriptResult> RunAsync(ScriptsService s, WaitService w, string name, string? node, string? wait, string? timeout, CancellationToken ct)
     {
-        "run" => await s.RunAsync(name, node, ct),
-        "stop" => await s.StopAsync(name, node, ct),
-        "restart" => await s.RestartAsync(name, node, ct),
-        _ => throw new GatewayException(GatewayErrorKind.NotFound, $"Unknown action {InputText.Quote(action)}: use run, stop or restart."),
-    };
+        var condition = WaitConditions.ParseForRun(wait, "wait");
+        var waitTime = WaitService.RunTimeout(condition, QueryValues.Int(timeout, "timeout"), "timeout");
+        var run = await s.RunAsync(name, node, ct);
+        return condition is null ? run : await w.AfterRunAsync(run, condition.Value, waitTime!.Value, ct);
+    }
+
+    private static async Task<object> ControlAsync(ScriptsService s, WaitService w, string action, string name, string? node, string? wait, string? timeout, CancellationToken ct)
+    {
+        if (action != "run" && (wait is not null || timeout is not null))
+        {
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"'wait' and 'timeout' apply to run only; {InputText.Quote(action)} answers once it is done.");
+        }
+
+        return action switch
+        {
+            "run" => await RunAsync(s, w, name, node, wait, timeout, ct),
+            "stop" => await s.StopAsync(name, node, ct),
+            "restart" => await s.RestartAsync(name, node, ct),
+            _ => throw new GatewayException(GatewayErrorKind.NotFound, $"Unknown action {InputText.Quote(action)}: use run, stop or restart."),
+        };
+    }
 
     /// <summary>Every route's refusals, translated once: a <see cref="GatewayException"/> becomes problem details and one information line.</summary>
     private static async ValueTask<object?> RefusalsAsProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

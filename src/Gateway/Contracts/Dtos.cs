@@ -29,8 +29,8 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
     [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls,
     [property: JsonPropertyName("health"), Description("none (no readiness probe), starting, ready or unhealthy.")] string Health,
-    [property: JsonPropertyName("waiting_for"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("While pending, or after a dependency failed: what it waits for.")] string? WaitingFor,
-    [property: JsonPropertyName("next_restart_at"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("While restarting: when the next start is due (ISO-8601 UTC).")] DateTime? NextRestartAt);
+    [property: JsonPropertyName("waiting_for"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("While pending, or after a dependency failed: what it waits for.")] string? WaitingFor,
+    [property: JsonPropertyName("next_restart_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("While restarting: when the next start is due (ISO-8601 UTC).")] DateTime? NextRestartAt);
 
 public sealed record ScriptsResult(
     [property: JsonPropertyName("scripts")] IReadOnlyList<ScriptDto> Scripts);

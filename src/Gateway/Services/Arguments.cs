@@ -9,6 +9,8 @@ public static class Arguments
     public const int MaxNameLength = 256;
     public const int MaxQueryLength = 4096;
     public const int MaxCount = 1_000;
+    public const int DefaultWaitSeconds = 30;
+    public const int MaxWaitSeconds = 600;
 
     /// <summary>A script or node name, or null when omitted (empty counts as omitted).</summary>
     public static string? OptionalName(string? value, string argument)
@@ -37,6 +39,16 @@ public static class Arguments
         null => fallback,
         < 1 or > MaxCount => throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' must be between 1 and {MaxCount}; got {value}."),
         { } count => count,
+    };
+
+    /// <summary>How long a wait may last: <see cref="DefaultWaitSeconds"/> when omitted, else 0 (look once) to <see cref="MaxWaitSeconds"/>.</summary>
+    public static TimeSpan WaitTimeout(int? seconds, string argument) => seconds switch
+    {
+        null => TimeSpan.FromSeconds(DefaultWaitSeconds),
+        < 0 or > MaxWaitSeconds => throw new GatewayException(
+            GatewayErrorKind.BadRequest,
+            $"'{argument}' must be between 0 and {MaxWaitSeconds} seconds (default {DefaultWaitSeconds}); got {seconds}. To wait longer, wait again."),
+        { } value => TimeSpan.FromSeconds(value),
     };
 
     public static long? Sequence(long? value, string argument) => value is < 0

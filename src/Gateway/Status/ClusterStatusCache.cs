@@ -27,8 +27,27 @@ public sealed class ClusterStatusCache(TimeProvider time)
     private readonly Lock _writeGate = new();
     private ClusterView _current = ClusterView.Empty;
     private string? _membershipDegraded;
+    private TaskCompletionSource? _nextView;
 
     public ClusterView Current => Volatile.Read(ref _current);
+
+    /// <summary>
+    /// Completes when the next view is published (any change a delta, snapshot, control result or loss brought). Take
+    /// it before reading <see cref="Current"/>, so no change falls between the read and the wait. Waiters share one
+    /// task per view; nothing is allocated while nobody waits, so reads and writes without waiters cost what they did.
+    /// </summary>
+    public Task WhenChanged()
+    {
+        var next = Volatile.Read(ref _nextView);
+        if (next is null)
+        {
+            // Continuations run on the pool, never inline in the writer holding the write lock.
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            next = Interlocked.CompareExchange(ref _nextView, created, null) ?? created;
+        }
+
+        return next.Task;
+    }
 
     /// <summary>
     /// Why the cluster's membership store is degraded, as the node answering this gateway's membership poll last said;
@@ -142,6 +161,7 @@ public sealed class ClusterStatusCache(TimeProvider time)
     /// <summary>Replaces one node's view, under the write lock; <paramref name="next"/> returns null to change nothing.</summary>
     private bool Update(string node, Func<NodeView?, NodeView?> next)
     {
+        TaskCompletionSource? changed;
         lock (_writeGate)
         {
             var current = _current;
@@ -151,8 +171,13 @@ public sealed class ClusterStatusCache(TimeProvider time)
             }
 
             Volatile.Write(ref _current, Replace(current, view));
-            return true;
+            // After the write: a waiter that registers from here on reads the new view anyway.
+            changed = Interlocked.Exchange(ref _nextView, null);
         }
+
+        // Outside the lock: waking many waiters takes time the next writer should not wait for.
+        changed?.TrySetResult();
+        return true;
     }
 
     /// <summary>Union by script name keeping the newer version of each; ordered by name.</summary>

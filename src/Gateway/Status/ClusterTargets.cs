@@ -20,12 +20,7 @@ public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOpt
     public ProcessTarget Process(string name, string? node)
     {
         var view = cache.Current;
-        var target = RequireNode(view, node ?? DefaultNode(view));
-        if (!target.HasScript(name))
-        {
-            throw UnknownScript(view, name, target.Name);
-        }
-
+        var target = Script(view, name, node).Node;
         var now = time.GetUtcNow();
         var up = string.Join(", ", view.Nodes.Where(n => n.IsReachable(now)).Select(n => n.Name));
         var why = target.State(now) switch
@@ -41,6 +36,18 @@ public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOpt
         }
 
         return new ProcessTarget(target, name);
+    }
+
+    /// <summary>
+    /// The script a read names, on <paramref name="node"/> or the default node, whatever state the node is in: a
+    /// question about a lost node's script is answered with what is known of it.
+    /// </summary>
+    public ProcessTarget Script(string name, string? node) => Script(cache.Current, name, node);
+
+    private ProcessTarget Script(ClusterView view, string name, string? node)
+    {
+        var target = RequireNode(view, node ?? DefaultNode(view));
+        return target.HasScript(name) ? new ProcessTarget(target, name) : throw UnknownScript(view, name, target.Name);
     }
 
     /// <summary>The nodes a cluster-wide question goes to: one named node, or every node (that has the script, when one is named).</summary>

@@ -1,22 +1,34 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
+using Brummer.Gateway.Waiting;
 using ModelContextProtocol.Server;
 
 namespace Brummer.Gateway.Tools;
 
 /// <summary>MCP tools that start and stop scripts: they need the operate role, and a read-only gateway has none of them.</summary>
 [McpServerToolType]
-public sealed class ControlTools(ScriptsService scripts)
+public sealed class ControlTools(ScriptsService scripts, WaitService waits)
 {
     [McpServerTool(Name = "scripts_run", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]
-    [Description("Starts a script and returns once its OS process exists (pid known). If it is already running nothing new starts and already_running is true. Use scripts_status afterwards to follow it.")]
-    public Task<RunScriptResult> Run(
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
+    [Description("Starts a script and returns once its OS process exists (pid known). If it is already running nothing new starts and already_running is true. " +
+        "With wait: ready (or running) it returns only once the process serves (readiness probe passed, or running when it has none), so one call starts a service and waits for it; " +
+        "if it fails first or is not ready within timeout_seconds the answer is an error saying so (the process was started all the same). Without wait, use wait_for or scripts_status afterwards.")]
+    public async Task<RunScriptResult> Run(
         [Description("The script name, as listed by scripts_list.")] string name,
         [Description(ScriptTools.NodeDescription)] string? node = null,
-        CancellationToken cancellationToken = default) =>
-        scripts.RunAsync(name, node, cancellationToken);
+        [Description("ready or running: return only once the process is. Omit to return as soon as it is started.")] string? wait = null,
+        [Description("With wait: " + WaitTools.TimeoutDescription)] int? timeout_seconds = null,
+        CancellationToken cancellationToken = default)
+    {
+        var condition = WaitConditions.ParseForRun(wait, "wait");
+        var timeout = WaitService.RunTimeout(condition, timeout_seconds, "timeout_seconds");
+        var run = await scripts.RunAsync(name, node, cancellationToken);
+        return condition is null ? run : await waits.AfterRunAsync(run, condition.Value, timeout!.Value, cancellationToken);
+    }
 
     [McpServerTool(Name = "scripts_stop", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]
     [Description("Stops a script's whole process tree (SIGTERM, then SIGKILL after the stop timeout) and returns once none of it is left. Its status becomes stopped.")]

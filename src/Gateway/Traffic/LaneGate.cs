@@ -28,6 +28,7 @@ internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> op
 
         // Reads change nothing, so they wait as long as their caller does; a search waits a while behind other searches
         // (each takes a few seconds at most); a control call may use half its time limit waiting, the rest is the node's.
+        // Waits have no queue: a full lane refuses at once.
         var settings = options.Value;
         var patience = lane switch
         {
@@ -54,16 +55,15 @@ internal sealed class LaneGate(RequestDelegate next, IOptions<GatewayOptions> op
             }
         }
 
-        using (lease)
+        using var permit = new LanePermit(lease);
+        if (!lease.IsAcquired)
         {
-            if (!lease.IsAcquired)
-            {
-                await BusyAsync(context, lane, "the queue is full");
-                return;
-            }
-
-            await next(context);
+            await BusyAsync(context, lane, "the queue is full");
+            return;
         }
+
+        context.Features.Set(permit);
+        await next(context);
     }
 
     private Task BusyAsync(HttpContext context, RequestLane lane, string why)

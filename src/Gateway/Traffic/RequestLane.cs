@@ -21,6 +21,12 @@ public enum RequestLane
 
     /// <summary>Run, stop, restart: a call to one node that waits for a process to start or its tree to go.</summary>
     Control = 3,
+
+    /// <summary>
+    /// Waits for a process to reach a state: cheap (no node is called, the gateway's change feed wakes them) but long,
+    /// up to their timeout, so they get a lane of their own instead of holding a read's or a search's permit.
+    /// </summary>
+    Waits = 4,
 }
 
 /// <summary>Marks a JSON API route with its lane (MCP requests get theirs from the tool they call).</summary>
@@ -56,13 +62,20 @@ public static class RequestLanes
     {
         "logs_search" or "logs_tail" or "errors_list" or "urls_list" => RequestLane.Logs,
         "scripts_run" or "scripts_stop" or "scripts_restart" or "stack_reload" => RequestLane.Control,
+        "wait_for" => RequestLane.Waits,
         _ => RequestLane.Reads,
     };
 
     /// <summary>
+    /// Waits in progress at once: each costs a parked task and a connection, not a thread, so many fit; the bound only
+    /// keeps a runaway client from piling up connections. Past it a wait is refused at once (503).
+    /// </summary>
+    public const int MaxWaits = 4_096;
+
+    /// <summary>
     /// One concurrency limiter per lane. Reads get a few permits per core so that the nodes' pushed changes are not
     /// starved of threads; logs get half the cores, so searches (CPU-bound where a node shares the process) leave the
-    /// rest for everything else; control calls mostly wait on nodes, so they get more.
+    /// rest for everything else; control calls mostly wait on nodes, so they get more; waits only sleep.
     /// </summary>
     public static PartitionedRateLimiter<HttpContext> Create(int processors) =>
         PartitionedRateLimiter.Create<HttpContext, RequestLane>(context =>
@@ -73,6 +86,7 @@ public static class RequestLanes
                 RequestLane.Reads => RateLimitPartition.GetConcurrencyLimiter(lane, _ => Options(Math.Max(4, processors * 2), 10_000)),
                 RequestLane.Logs => RateLimitPartition.GetConcurrencyLimiter(lane, _ => Options(Math.Max(1, processors / 2), 1_000)),
                 RequestLane.Control => RateLimitPartition.GetConcurrencyLimiter(lane, _ => Options(Math.Max(4, processors * 4), 1_000)),
+                RequestLane.Waits => RateLimitPartition.GetConcurrencyLimiter(lane, _ => Options(MaxWaits, 0)),
                 _ => RateLimitPartition.GetNoLimiter(lane),
             };
         });
