@@ -10,22 +10,33 @@ namespace Brummer.Grains.Tests;
 /// <summary>A node's process machinery over scripts that run the dummy program directly (no package manager).</summary>
 internal sealed class SupervisorHarness : IAsyncDisposable
 {
+    private readonly bool _ownsDirectory;
+
     public SupervisorHarness(IReadOnlyDictionary<string, string[]> scripts, ProcessOptions? options = null, string? executable = null)
+        : this(Dummies(System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName, scripts, executable), options)
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName;
-        var definitions = scripts.Select(s => new ScriptDefinition(
-            s.Key,
-            Dummy.Command(s.Value),
-            executable ?? "dotnet",
-            [Dummy.Dll, .. s.Value],
-            Directory,
-            "test"));
-        Catalog = new ScriptCatalog(Directory, definitions);
+        _ownsDirectory = true;
+    }
+
+    /// <summary>Over scripts as discovery defined them; their directory stays (its owner deletes it).</summary>
+    public SupervisorHarness(ScriptCatalog catalog, ProcessOptions? options = null)
+    {
+        Directory = catalog.Directory;
+        Catalog = catalog;
         Table = new NodeStatusTable("n1", "127.0.0.1:1", Catalog.Scripts.Select(s => new ScriptInfo("n1", s.Name, s.Command, s.Source)), TimeProvider.System);
         Processes = new NodeProcesses(Catalog, Table, options ?? new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLoggerFactory.Instance);
     }
 
     public string Directory { get; }
+
+    private static ScriptCatalog Dummies(string directory, IReadOnlyDictionary<string, string[]> scripts, string? executable) =>
+        new(directory, scripts.Select(s => new ScriptDefinition(
+            s.Key,
+            Dummy.Command(s.Value),
+            executable ?? "dotnet",
+            [Dummy.Dll, .. s.Value],
+            directory,
+            "test")));
 
     public ScriptCatalog Catalog { get; }
 
@@ -68,6 +79,11 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Processes.StopAllAsync();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, true);

@@ -178,7 +178,7 @@ public sealed class ProcessSupervisor
         var command = Cli.Wrap(setsid)
             .WithArguments(args => args.Add("-w").Add(program).Add(_script.Arguments))
             .WithWorkingDirectory(_script.WorkingDirectory)
-            .WithEnvironmentVariables(env => env.Set("BRUMMER_NODE", _table.Node).Set("BRUMMER_SCRIPT", _script.Name))
+            .WithEnvironmentVariables(env => env.Set(_script.Environment!).Set("BRUMMER_NODE", _table.Node).Set("BRUMMER_SCRIPT", _script.Name))
             .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => OnLine(LogSource.Stdout, line)))
             .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => OnLine(LogSource.Stderr, line)))
             .WithValidation(CommandResultValidation.None);
