@@ -32,7 +32,7 @@ internal sealed class StartsReport(LoadTestOptions options) : IReport
         s.AppendLine(Invariant($"| pm2 | {Pm2 ?? "not found (pass --pm2 PATH)"}: `pm2 start ecosystem.config.js` with the {options.Starts} apps (`script: service.js, args: [MARKER]`), daemon started before (unmeasured) |"));
         s.AppendLine(Invariant($"| load average (1/5/15 min) | before {LoadAverageBefore}, after {LoadAverageAfter} |"));
         s.AppendLine();
-        s.AppendLine(Invariant($"Each round starts all {options.Starts} at once: `brummer up` gets {options.Starts} concurrent `POST /api/processes/local/NAME/run` (JSON API), pm2 one `pm2 start`. **up**: from the first request until every service's marker exists (its code ran). **started**: until the manager said so (every run call answered `running`; `pm2 start` returned). The machine is shared: the load average above is everyone's. {options.Rounds} rounds, the three managers interleaved in each; medians, with min–max."));
+        s.AppendLine(Invariant($"Each round starts all {options.Starts} at once: `brummer up` gets {options.Starts} `POST /api/processes/local/NAME/run` (JSON API), {StartsRun.ControlCalls} in flight at a time (what the gateway's control lane admits at once), pm2 one `pm2 start`. **up**: from the first request until every service's marker exists (its code ran). **started**: until the manager said so (every run call answered `running`; `pm2 start` returned). The machine is shared: the load average above is everyone's. {options.Rounds} rounds, the three managers interleaved in each; medians, with min–max."));
         s.AppendLine();
         s.AppendLine("| manager | up, median s | up, min–max s | started, median s | up vs direct |");
         s.AppendLine("|---|---:|---:|---:|---:|");

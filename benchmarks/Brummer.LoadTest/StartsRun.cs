@@ -16,6 +16,9 @@ internal sealed class StartsRun(LoadTestOptions options)
 {
     private const string Node = "local";
 
+    /// <summary>The gateway's control lane: this many calls at once (src/Gateway/Traffic/RequestLane.cs).</summary>
+    public static readonly int ControlCalls = Math.Max(4, Environment.ProcessorCount * 4);
+
     /// <summary>The service every manager starts: node.js, a marker file once its code runs, then idle until stopped.</summary>
     private const string Service = "require('fs').writeFileSync(process.argv[2], String(process.pid)); setInterval(() => {}, 1000);\n";
 
@@ -81,16 +84,16 @@ internal sealed class StartsRun(LoadTestOptions options)
             // Settle after the node's own start, so its JIT and startup work is not counted against the scripts.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             var clock = Stopwatch.StartNew();
-            var runs = names.Select(async name =>
+            // As many calls in flight as the gateway's control lane admits at once; more would only queue there.
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ControlCalls, CancellationToken = cancellationToken }, async (name, ct) =>
             {
-                using var response = await http.PostAsync(new Uri($"api/processes/{Node}/{name}/run", UriKind.Relative), null, cancellationToken);
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                using var response = await http.PostAsync(new Uri($"api/processes/{Node}/{name}/run", UriKind.Relative), null, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
                 if (!response.IsSuccessStatusCode || !body.Contains("\"running\"", StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"run {name} answered {(int)response.StatusCode}: {body}");
                 }
             });
-            await Task.WhenAll(runs);
             var started = clock.Elapsed;
             var up = await AllUpAsync(markers, clock, cancellationToken);
             return new StartMeasurement(0, default, started, up);
