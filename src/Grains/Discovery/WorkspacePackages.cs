@@ -20,16 +20,15 @@ internal static class WorkspacePackages
     public static IReadOnlyList<string> Find(string root, string packageJsonPath, JsonElement package, string manager)
     {
         var pnpmFile = Path.Combine(root, PnpmFileName);
-        var patterns = manager == "pnpm" && File.Exists(pnpmFile)
-            ? ReadPnpm(pnpmFile)
-            : ReadPackageJson(packageJsonPath, package);
+        var declaredIn = manager == "pnpm" && File.Exists(pnpmFile) ? pnpmFile : packageJsonPath;
+        var patterns = declaredIn == pnpmFile ? ReadPnpm(pnpmFile) : ReadPackageJson(packageJsonPath, package);
         if (patterns.Count == 0)
         {
             return [];
         }
 
-        var include = patterns.Where(p => !p.StartsWith('!')).Select(Glob).ToList();
-        var exclude = patterns.Where(p => p.StartsWith('!')).Select(p => Glob(p[1..])).ToList();
+        var include = patterns.Where(p => !p.StartsWith('!')).Select(p => Glob(declaredIn, p)).ToList();
+        var exclude = patterns.Where(p => p.StartsWith('!')).Select(p => Glob(declaredIn, p[1..])).ToList();
         var deep = patterns.Any(p => p.Contains("**", StringComparison.Ordinal));
         var depth = deep ? int.MaxValue : patterns.Max(p => Normalize(p.TrimStart('!')).Split('/').Length);
 
@@ -139,6 +138,18 @@ internal static class WorkspacePackages
     }
 
     /// <summary>A glob over a '/'-separated path relative to the root, as a regular expression.</summary>
+    private static Regex Glob(string file, string pattern)
+    {
+        try
+        {
+            return Glob(pattern);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ScriptDiscoveryException($"{file}: workspace glob \"{pattern}\" is not valid (unbalanced braces?): use *, ?, ** and {{a,b}}.", ex);
+        }
+    }
+
     private static Regex Glob(string pattern)
     {
         var glob = Normalize(pattern);
