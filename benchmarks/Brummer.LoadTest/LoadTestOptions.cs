@@ -33,6 +33,12 @@ internal sealed record LoadTestOptions
     /// <summary>Contention: the longest wait, after the searches stop, for the node to have finished searching.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(180);
 
+    /// <summary>Starts: services started at once by each manager.</summary>
+    public int Starts { get; init; } = 100;
+
+    /// <summary>Starts: the pm2 program to compare with; null: pm2 on PATH, or none.</summary>
+    public string? Pm2 { get; init; }
+
     /// <summary>Bytes per line (newline included) the flood script prints.</summary>
     public int FloodLineBytes { get; init; } = 100;
 
@@ -82,12 +88,14 @@ internal sealed record LoadTestOptions
           churn (default): 2 nodes + 1 gateway as OS processes; scripts are run, stopped and restarted.
           flood: one `brummer up` process; one of its scripts prints lines as fast as its pipe takes them.
           contention: one `brummer up` process; other MCP clients loop a logs_search with a catastrophic regex.
+          starts: N node.js services started at once by `brummer up` through npm run, by `brummer up` directly,
+                  and by pm2; rounds interleave the three (no MCP clients).
         Churn and flood alternate segments with and without that load; contention measures idle, contended, idle
         again. Each figure has its baseline from the same run.
 
           dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood|contention] [options]
 
-          --scenario NAME      churn, flood or contention                                 [churn]
+          --scenario NAME      churn, flood, contention or starts                         [churn]
           --clients N          concurrent MCP clients (and HTTP loops in the baselines);  [64]
                                flood measures with 1 client, then with N
           --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
@@ -95,6 +103,9 @@ internal sealed record LoadTestOptions
           --warmup S           seconds of warm-up before each measured phase              [3]
           --floor S            seconds of each raw HTTP baseline                          [10]
           --rounds N           rounds of (load segment, idle segment) for the MCP clients  [5]
+                               (starts: rounds of the three managers)
+          --starts N           starts: services each manager starts at once               [100]
+          --pm2 PATH           starts: the pm2 to compare with (default: pm2 on PATH)
           --segment S          seconds of each segment                                     [7]
           --settle S           seconds not measured after each switch of the churn        [1]
           --baseline S         seconds of churn with 1 MCP client (staleness baseline)    [15]
@@ -133,7 +144,8 @@ internal sealed record LoadTestOptions
                     "churn" => LoadScenario.Churn,
                     "flood" => LoadScenario.Flood,
                     "contention" => LoadScenario.Contention,
-                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood or contention"),
+                    "starts" => LoadScenario.Starts,
+                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood, contention or starts"),
                 } },
                 "--clients" => options with { Clients = (int)Number() },
                 "--flood-line" => options with { FloodLineBytes = (int)Number() },
@@ -160,6 +172,8 @@ internal sealed record LoadTestOptions
                 "--out" => options with { Output = Path.GetFullPath(Value()) },
                 "--code" => options with { Code = Value() },
                 "--keep" => options with { KeepFiles = true },
+                "--starts" => options with { Starts = (int)Number() },
+                "--pm2" => options with { Pm2 = Path.GetFullPath(Value()) },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
@@ -168,6 +182,11 @@ internal sealed record LoadTestOptions
             options.BaselineDuration <= TimeSpan.FromSeconds(1) || options.FloodLineBytes is < 2 or > 16_384)
         {
             throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1, --flood-line 2..16384");
+        }
+
+        if (options.Starts < 1)
+        {
+            throw new ArgumentException("--starts must be ≥ 1");
         }
 
         if (options.StatusClients < 1 || options.SearchClients < 1 || options.SearchScripts < 1 || options.SearchLines < 1 ||
@@ -185,4 +204,5 @@ internal enum LoadScenario
     Churn,
     Flood,
     Contention,
+    Starts,
 }

@@ -54,6 +54,7 @@ try
     {
         LoadScenario.Flood => await new FloodRun(options).RunAsync(runDirectory, cancel.Token),
         LoadScenario.Contention => await new ContentionRun(options).RunAsync(runDirectory, cancel.Token),
+        LoadScenario.Starts => await new StartsRun(options).RunAsync(runDirectory, cancel.Token),
         _ => await new LoadRun(options).RunAsync(runDirectory, cancel.Token),
     };
     var markdown = report.ToMarkdown(args);

@@ -2,4 +2,4 @@ using System.CommandLine;
 using Brummer.Cli.Commands;
 
 // Ctrl+C and SIGTERM belong to the host (it stops every script before exiting), not to the parser.
-return await BrummerCommands.Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await BrummerCommands.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

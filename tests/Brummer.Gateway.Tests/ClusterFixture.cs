@@ -10,7 +10,7 @@ namespace Brummer.Gateway.Tests;
 
 /// <summary>
 /// A real <c>brummer up</c> (silo + gateway in-process, Kestrel on a free loopback port) over a stack of dummy
-/// scripts run through npm, with the official MCP C# client connected over streamable HTTP.
+/// package.json scripts (started as npm would, without npm), with the official MCP C# client connected over streamable HTTP.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {

@@ -41,7 +41,7 @@ public sealed class McpToolsTests(ClusterFixture cluster)
         var web = scripts.Single(s => s.GetProperty("name").GetString() == "web");
         Assert.Equal(ClusterFixture.Node, web.GetProperty("node").GetString());
         Assert.Contains("Brummer.Tests.Dummy.dll", web.GetProperty("command").GetString(), StringComparison.Ordinal);
-        Assert.Equal("package.json (npm)", web.GetProperty("source").GetString());
+        Assert.Equal("package.json (npm, direct)", web.GetProperty("source").GetString());
     }
 
     [Fact]

@@ -6,11 +6,11 @@ namespace Brummer.Grains.Tests;
 public sealed class PackageJsonDiscoveryTests
 {
     [Fact]
-    public void Discover_PackageJsonScripts_RunThroughNpmByDefault()
+    public void Discover_PackageJsonScripts_WithoutDirectStart_RunThroughNpm()
     {
         using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = "node server.js", ["build"] = "tsc -p ." });
 
-        var catalog = PackageJsonDiscovery.Discover(stack.Path);
+        var catalog = PackageJsonDiscovery.Discover(stack.Path, directStart: false);
 
         Assert.Equal(["build", "web"], catalog.Scripts.Select(s => s.Name));
         var web = Assert.Single(catalog.Scripts, s => s.Name == "web");
@@ -32,7 +32,7 @@ public sealed class PackageJsonDiscoveryTests
         using var stack = new StackDirectory(new Dictionary<string, string> { ["dev"] = "vite" });
         File.WriteAllText(stack.File(lockfile), string.Empty);
 
-        var catalog = PackageJsonDiscovery.Discover(stack.Path);
+        var catalog = PackageJsonDiscovery.Discover(stack.Path, directStart: false);
 
         Assert.Equal(manager, catalog.Scripts[0].Executable);
     }
@@ -92,7 +92,7 @@ public sealed class PackageJsonDiscoveryTests
     [InlineData("""{ "scripts": ["web"] }""", "\"scripts\" must be an object")]
     [InlineData("""{ "scripts": { "web": 3 } }""", "script \"web\" must be a string")]
     [InlineData("""{ "packageManager": "maven@3", "scripts": {} }""", "\"packageManager\" is \"maven@3\"")]
-    [InlineData("""{ "scripts": { "a/b": "x" } }""", "cannot be empty or contain '/'")]
+    [InlineData("""{ "scripts": { "a\u0007b": "x" } }""", "cannot be empty or contain control characters")]
     [InlineData("""[1, 2]""", "top level must be a JSON object")]
     public void Discover_InvalidShape_ExplainsTheProblem(string json, string expected)
     {

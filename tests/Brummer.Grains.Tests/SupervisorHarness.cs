@@ -12,6 +12,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _following;
+    private readonly bool _ownsDirectory;
 
     /// <param name="shape">Adds to a script's definition (dependencies, probes, policies) by name.</param>
     public SupervisorHarness(
@@ -19,22 +20,35 @@ internal sealed class SupervisorHarness : IAsyncDisposable
         ProcessOptions? options = null,
         string? executable = null,
         IReadOnlyDictionary<string, Func<ScriptDefinition, ScriptDefinition>>? shape = null)
+        : this(Dummies(System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName, scripts, executable, shape), options)
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("brummer-sup-").FullName;
-        var definitions = scripts.Select(s => new ScriptDefinition(
-            s.Key,
-            Dummy.Command(s.Value),
-            executable ?? "dotnet",
-            [Dummy.Dll, .. s.Value],
-            Directory,
-            "test")).Select(d => shape?.GetValueOrDefault(d.Name) is { } change ? change(d) : d);
-        Catalog = new ScriptCatalog(Directory, definitions);
+        _ownsDirectory = true;
+    }
+
+    /// <summary>Over scripts as discovery defined them; their directory stays (its owner deletes it).</summary>
+    public SupervisorHarness(ScriptCatalog catalog, ProcessOptions? options = null)
+    {
+        Directory = catalog.Directory;
+        Catalog = catalog;
         Table = new NodeStatusTable("n1", "127.0.0.1:1", Catalog.Scripts.Select(s => new ScriptInfo("n1", s.Name, s.Command, s.Source)), TimeProvider.System);
         Processes = new NodeProcesses(Catalog, Table, options ?? new ProcessOptions { StopTimeout = TimeSpan.FromSeconds(1) }, TimeProvider.System, NullLoggerFactory.Instance);
         _following = Processes.FollowDependenciesAsync(_stopping.Token);
     }
 
     public string Directory { get; }
+
+    private static ScriptCatalog Dummies(
+        string directory,
+        IReadOnlyDictionary<string, string[]> scripts,
+        string? executable,
+        IReadOnlyDictionary<string, Func<ScriptDefinition, ScriptDefinition>>? shape) =>
+        new(directory, scripts.Select(s => new ScriptDefinition(
+            s.Key,
+            Dummy.Command(s.Value),
+            executable ?? "dotnet",
+            [Dummy.Dll, .. s.Value],
+            directory,
+            "test")).Select(d => shape?.GetValueOrDefault(d.Name) is { } change ? change(d) : d));
 
     public ScriptCatalog Catalog { get; }
 
@@ -80,6 +94,11 @@ internal sealed class SupervisorHarness : IAsyncDisposable
         await _following;
         await Processes.StopAllAsync();
         _stopping.Dispose();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, true);

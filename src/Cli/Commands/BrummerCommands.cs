@@ -5,6 +5,13 @@ namespace Brummer.Cli.Commands;
 /// <summary>The <c>brummer</c> command line: hosting verbs (up) and client verbs against a gateway.</summary>
 public static class BrummerCommands
 {
+    /// <summary>
+    /// No response files: an argument starting with '@' is a name (a workspace package's script, <c>@shop/web:dev</c>),
+    /// never a file of more arguments to read.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) =>
+        Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+
     public static RootCommand Build()
     {
         var gateway = new GatewayAccess();

@@ -29,9 +29,9 @@ public static class ProcessesApi
         logs.MapGet("/logs", (LogsService l, string? query, string? regex, string? name, string? node, string? stream, string? since, string? limit, CancellationToken ct) =>
             l.SearchAsync(query, QueryValues.Flag(regex, "regex"), name, node, stream, since, QueryValues.Int(limit, "limit"), ct));
         logs.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, string? lines, string? after_seq, CancellationToken ct) =>
-            l.TailAsync(name, node, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
+            l.TailAsync(Segment(name), Segment(node), QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
         logs.MapGet("/logs/{name}", (LogsService l, string name, string? lines, string? after_seq, CancellationToken ct) =>
-            l.TailAsync(name, null, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
+            l.TailAsync(Segment(name), null, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
         logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct));
         logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct));
 
@@ -48,9 +48,9 @@ public static class ProcessesApi
                 .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Operate))
                 .WithMetadata(new LaneAttribute(RequestLane.Control));
             control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, WaitService w, string node, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, name, node, wait, timeout, ct));
+                ControlAsync(s, w, action, Segment(name), Segment(node), wait, timeout, ct));
             control.MapPost("/processes/{name}/{action}", (ScriptsService s, WaitService w, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, name, null, wait, timeout, ct));
+                ControlAsync(s, w, action, Segment(name), null, wait, timeout, ct));
             control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct));
         }
 
@@ -58,6 +58,14 @@ public static class ProcessesApi
             Results.Json(new { status = "ok", nodes = cache.Current.Nodes.Length }));
         return app;
     }
+
+    /// <summary>
+    /// A name from one path segment. Kestrel decodes every escape in the path except %2F (it would change the
+    /// segments), so a name with '/' (a workspace package's script, <c>@shop/web:dev</c>, sent as
+    /// <c>%40shop%2Fweb%3Adev</c>) still holds it here. A name written with a literal "%2F" cannot be told apart and is
+    /// read as '/': the price of keeping the routes plain.
+    /// </summary>
+    private static string Segment(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     private static Task<WaitResult> WaitAsync(WaitService w, string name, string? node, string? condition, string? timeout, CancellationToken ct) =>
         w.WaitAsync(

@@ -4,7 +4,10 @@ namespace Brummer.Grains.Discovery;
 
 /// <summary>
 /// Discovers the <c>scripts</c> of a directory's package.json and the package manager that runs them:
-/// the <c>packageManager</c> field first, then the lockfile (pnpm, yarn, bun), otherwise npm.
+/// the <c>packageManager</c> field first, then the lockfile (pnpm, yarn, bun) or pnpm-workspace.yaml, otherwise npm.
+/// In a monorepo each workspace package's scripts are listed too, as <c>PACKAGE:SCRIPT</c> (e.g. <c>@shop/web:dev</c>;
+/// the directory's name when the package has none), run in that package's directory by the root's package manager.
+/// How each is started (through the manager, or directly where that is safe) is <see cref="PackageScriptStart"/>'s call.
 /// </summary>
 public static class PackageJsonDiscovery
 {
@@ -12,7 +15,10 @@ public static class PackageJsonDiscovery
 
     private static readonly string[] KnownManagers = ["npm", "pnpm", "yarn", "bun"];
 
-    public static ScriptCatalog Discover(string directory)
+    /// <summary>Direct starts as the node's environment allows (<c>BRUMMER_DIRECT_SCRIPTS=0</c> turns them off).</summary>
+    public static ScriptCatalog Discover(string directory) => Discover(directory, PackageScriptStart.AllowedByEnvironment());
+
+    public static ScriptCatalog Discover(string directory, bool directStart)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.GetFullPath(directory);
@@ -27,41 +33,44 @@ public static class PackageJsonDiscovery
             throw new ScriptDiscoveryException($"{path}: not found. Brummer runs the scripts of a package.json; pass --dir to point at a project.");
         }
 
-        using var document = Parse(path);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        PackageManifest rootPackage;
+        string manager;
+        IReadOnlyList<string> members;
+        using (var document = Parse(path))
         {
-            throw new ScriptDiscoveryException($"{path}: the top level must be a JSON object.");
+            rootPackage = PackageManifest.Read(path, document.RootElement);
+            manager = ChooseManager(root, path, document.RootElement);
+            members = WorkspacePackages.Find(root, path, document.RootElement, manager);
         }
 
-        var manager = ChooseManager(root, path, document.RootElement);
-        var source = $"{FileName} ({manager})";
-        var scripts = new List<ScriptDefinition>();
-        if (document.RootElement.TryGetProperty("scripts", out var scriptsElement))
+        var start = PackageScriptStart.For(manager, root, directStart);
+        var scripts = new Dictionary<string, (ScriptDefinition Script, string File)>(StringComparer.Ordinal);
+        Add(scripts, start, rootPackage, prefix: null);
+        foreach (var member in members)
         {
-            if (scriptsElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new ScriptDiscoveryException($"{path}: \"scripts\" must be an object of name → command.");
-            }
-
-            foreach (var script in scriptsElement.EnumerateObject())
-            {
-                if (script.Value.ValueKind != JsonValueKind.String)
-                {
-                    throw new ScriptDiscoveryException($"{path}: script \"{script.Name}\" must be a string command.");
-                }
-
-                ValidateName(path, script.Name);
-                scripts.Add(new ScriptDefinition(
-                    script.Name,
-                    script.Value.GetString()!,
-                    manager,
-                    ["run", script.Name],
-                    root,
-                    source));
-            }
+            var memberPath = Path.Combine(member, FileName);
+            using var document = Parse(memberPath);
+            var package = PackageManifest.Read(memberPath, document.RootElement);
+            Add(scripts, start, package, prefix: (package.Name ?? Path.GetFileName(member)) + ":");
         }
 
-        return new ScriptCatalog(root, scripts);
+        return new ScriptCatalog(root, scripts.Values.Select(s => s.Script));
+    }
+
+    private static void Add(Dictionary<string, (ScriptDefinition Script, string File)> scripts, PackageScriptStart start, PackageManifest package, string? prefix)
+    {
+        foreach (var (script, _) in package.Scripts)
+        {
+            var name = prefix + script;
+            ValidateName(package.Path, name);
+            if (scripts.TryGetValue(name, out var taken))
+            {
+                throw new ScriptDiscoveryException(
+                    $"{package.Path}: script \"{name}\" is also defined by {taken.File}; workspace package names must be unique.");
+            }
+
+            scripts[name] = (start.Define(name, script, package), package.Path);
+        }
     }
 
     private static JsonDocument Parse(string path)
@@ -99,7 +108,7 @@ public static class PackageJsonDiscovery
             return name;
         }
 
-        if (File.Exists(Path.Combine(root, "pnpm-lock.yaml")))
+        if (File.Exists(Path.Combine(root, "pnpm-lock.yaml")) || File.Exists(Path.Combine(root, WorkspacePackages.PnpmFileName)))
         {
             return "pnpm";
         }
@@ -119,10 +128,11 @@ public static class PackageJsonDiscovery
 
     private static void ValidateName(string path, string name)
     {
-        // Names travel in grain keys (node/script) and URLs; a slash or control character would break both.
-        if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.Any(char.IsControl))
+        // Names travel in grain keys (node/script, split at the first '/', so a name may hold more), URLs (escaped) and
+        // log lines; a control character has no place in any of them.
+        if (name.Length == 0 || name.Any(char.IsControl))
         {
-            throw new ScriptDiscoveryException($"{path}: script name \"{name}\" cannot be empty or contain '/' or control characters.");
+            throw new ScriptDiscoveryException($"{path}: script name \"{name}\" cannot be empty or contain control characters.");
         }
     }
 

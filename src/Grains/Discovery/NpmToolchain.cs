@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Brummer.Grains.Discovery;
+
+/// <summary>
+/// The node and npm this machine would run a script with (found on the node's PATH), for the variables <c>npm run</c>
+/// gives a script: <c>NODE</c>, <c>npm_execpath</c>, <c>npm_config_user_agent</c>. Whatever is not found is left out,
+/// as it would be missing for npm too.
+/// </summary>
+internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, string? Platform, string? Arch, string? NpmRoot, string? NpmVersion)
+{
+    private static readonly TimeSpan AskLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>npm-cli.js, the file npm runs (npm_execpath); null when npm is not a regular npm install.</summary>
+    public string? NpmCli => NpmRoot is null ? null : Path.Combine(NpmRoot, "bin", "npm-cli.js");
+
+    /// <summary>npm puts its node-gyp shim on a script's PATH after the node_modules/.bin directories.</summary>
+    public string? NodeGypBin => NpmRoot is null ? null : Existing(Path.Combine(NpmRoot, "node_modules", "@npmcli", "run-script", "lib", "node-gyp-bin"));
+
+    public string? NodeGyp => NpmRoot is null ? null : Existing(Path.Combine(NpmRoot, "node_modules", "node-gyp", "bin", "node-gyp.js"));
+
+    /// <summary>npm's global prefix (its global npmrc lives in PREFIX/etc/npmrc): node's grandparent directory.</summary>
+    public string? GlobalPrefix => NodePath is null ? null : Path.GetDirectoryName(Path.GetDirectoryName(NodePath));
+
+    public string? UserAgent(bool workspace) => NpmVersion is null || NodeVersion is null
+        ? null
+        : $"npm/{NpmVersion} node/{NodeVersion} {Platform} {Arch} workspaces/{(workspace ? "true" : "false")}";
+
+    /// <summary>npm 10 and later name the command <c>run</c>; older ones <c>run-script</c>.</summary>
+    public string Command => NpmVersion is { } v && int.TryParse(v.Split('.')[0], out var major) && major < 10 ? "run-script" : "run";
+
+    public static NpmToolchain Find()
+    {
+        var node = Processes.ExecutableResolver.Find("node");
+        var (version, platform, arch) = node is null ? (null, null, null) : AskNode(node);
+        var npmRoot = FindNpmRoot();
+        return new NpmToolchain(node, version, platform, arch, npmRoot, npmRoot is null ? null : ReadVersion(Path.Combine(npmRoot, "package.json")));
+    }
+
+    private static string? FindNpmRoot()
+    {
+        // A regular install links bin/npm to lib/node_modules/npm/bin/npm-cli.js; a wrapper script tells us nothing.
+        if (Processes.ExecutableResolver.Find("npm") is not { } npm)
+        {
+            return null;
+        }
+
+        var target = File.ResolveLinkTarget(npm, returnFinalTarget: true)?.FullName ?? npm;
+        return Path.GetFileName(target) == "npm-cli.js" && Path.GetDirectoryName(Path.GetDirectoryName(target)) is { } root &&
+            File.Exists(Path.Combine(root, "package.json"))
+            ? root
+            : null;
+    }
+
+    private static (string?, string?, string?) AskNode(string node)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(node, ["-p", "process.version + ' ' + process.platform + ' ' + process.arch"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null)
+            {
+                return (null, null, null);
+            }
+
+            var output = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(AskLimit))
+            {
+                process.Kill();
+                return (null, null, null);
+            }
+
+            var parts = output.Result.Trim().Split(' ');
+            return process.ExitCode == 0 && parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (null, null, null);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return (null, null, null);
+        }
+    }
+
+    private static string? ReadVersion(string packageJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(packageJson));
+            return document.RootElement.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.String ? version.GetString() : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Existing(string path) => Path.Exists(path) ? path : null;
+}
