@@ -121,20 +121,20 @@ public sealed class StackFileTests
         Assert.Equal(Env(("API_PORT", "5100"), ("LOG_LEVEL", "debug")), migrate.Environment);
 
         Assert.True(catalog.TryGet("worker", out var worker));
-        Assert.Equal("npm", worker.Executable);
-        Assert.Equal(["run", "work"], worker.Arguments);
+        var work = PackageJsonDiscovery.Discover(stack.Path).Scripts.Single(s => s.Name == "work");
+        Assert.Equal(work.Executable, worker.Executable);
+        Assert.Equal(work.Arguments, worker.Arguments);
         Assert.Equal("node worker.js", worker.Command);
-        Assert.Equal("brummer.yaml, package.json (npm)", worker.Source);
+        Assert.Equal($"brummer.yaml, {work.Source}", worker.Source);
         Assert.True(worker.Autostart);
         Assert.Equal([new DependencyDefinition(null, "api", DependencyCondition.ProcessStarted)], worker.DependsOn);
         Assert.Equal(new LogCheck("^ready on \\d+$"), worker.Liveness!.Check);
         Assert.Equal(RestartPolicy.Never with { Mode = RestartMode.Always }, worker.Availability);
         Assert.Equal(new ShutdownPolicy(2, null), worker.Shutdown);
 
-        Assert.True(catalog.TryGet("work", out var work));
-        Assert.False(work.Autostart);
-        Assert.Equal("package.json (npm)", work.Source);
-        Assert.Empty(work.Environment);
+        Assert.True(catalog.TryGet("work", out var plain));
+        Assert.False(plain.Autostart);
+        Assert.Equal(work, plain);
 
         Assert.Equal([stack.File("package.json"), stack.File("brummer.yaml"), stack.File("shared.env"), stack.File("api.env")], catalog.Sources);
     }
@@ -202,9 +202,12 @@ public sealed class StackFileTests
 
         Assert.Equal(["check", "dev", "lint"], catalog.Scripts.Select(s => s.Name));
         Assert.True(catalog.TryGet("dev", out var dev));
-        Assert.Equal("brummer.yaml, package.json (npm)", dev.Source);
-        Assert.Equal(["run", "dev"], dev.Arguments);
-        Assert.Equal(Env(("PORT", "5173")), dev.Environment);
+        // Started exactly as the package.json script is (through npm or directly), with the yaml's variables on top.
+        var script = PackageJsonDiscovery.Discover(stack.Path).Scripts.Single(s => s.Name == "dev");
+        Assert.Equal($"brummer.yaml, {script.Source}", dev.Source);
+        Assert.Equal(script.Executable, dev.Executable);
+        Assert.Equal(script.Arguments, dev.Arguments);
+        Assert.Equal(script.Environment.SetItem("PORT", "5173"), dev.Environment);
         Assert.True(catalog.TryGet("check", out var check));
         Assert.Equal([new DependencyDefinition(null, "lint", DependencyCondition.ProcessStarted)], check.DependsOn);
     }
