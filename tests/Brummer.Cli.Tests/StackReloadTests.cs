@@ -72,6 +72,10 @@ public sealed class StackReloadTests
             n => n.TryGetProperty("definitions_error", out _),
             "the node to report its definitions error");
         Assert.Contains("unknown key 'comand'", nodes.GetProperty("definitions_error").GetString(), StringComparison.Ordinal);
+        var cli = await BrummerProcess.RunAsync("reload", "--gateway", $"http://127.0.0.1:{port}");
+        Assert.NotEqual(0, cli.ExitCode);
+        Assert.Contains("solo: not reloaded, still running the previous definitions: ", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("unknown key 'comand'", cli.Output, StringComparison.Ordinal);
         var kept = await ProcessesAsync();
         Assert.Equal(["api", "db", "worker"], kept.Keys.Order(StringComparer.Ordinal));
         Assert.All(kept.Values, p => Assert.Equal("running", p.GetProperty("status").GetString()));

@@ -77,11 +77,33 @@ internal static class ClientCommands
                 : table;
         }));
 
-        return [status, scripts, nodes, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json),
+        var reload = new Command("reload", "Re-reads brummer.yaml and package.json on every node (or --node): new processes appear, removed ones stop, changed running ones restart. Nodes also watch these files; a file that does not parse changes nothing and is reported (exit 1).") { json, nodeFilter };
+        reload.SetAction((parse, ct) => Call(gateway, parse, async http =>
+        {
+            using var response = await http.PostAsync(new Uri($"api/reload{Query(("node", parse.GetValue(nodeFilter)))}", UriKind.Relative), null, ct);
+            var body = await EnsureSuccess(response, ct);
+            var result = JsonSerializer.Deserialize<StackReloadResult>(body)!;
+            var text = parse.GetValue(json) ? body : string.Join(Environment.NewLine, result.Nodes.Select(Describe));
+            return result.Nodes.Any(n => n.Error is not null) ? throw new GatewayError(text) : text;
+        }));
+
+        return [status, scripts, nodes, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json),
             Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
             WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
             Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
+    }
+
+    private static string Describe(ReloadDto node)
+    {
+        if (node.Error is { } error)
+        {
+            return $"{node.Node}: not reloaded, still running the previous definitions: {error}";
+        }
+
+        static string Part(string what, IReadOnlyList<string> names) => names.Count == 0 ? string.Empty : $"{what} {string.Join(", ", names)}; ";
+        var parts = Part("added", node.Added) + Part("removed", node.Removed) + Part("changed", node.Changed) + Part("restarted", node.Restarted);
+        return $"{node.Node}: {(parts.Length == 0 ? "nothing changed" : parts.TrimEnd(' ', ';'))}";
     }
 
     private static Command Control(string action, string description, GatewayAccess gateway, Option<bool> json, Option<string?> node)
