@@ -33,7 +33,8 @@ public interface INodeGrain : IGrainWithStringKey
     /// Reads the node's definition files again and applies them: new processes appear, removed ones are stopped,
     /// changed running ones restart. A file that no longer parses changes nothing and the answer says why.
     /// </summary>
-    [Alias("reload"), ResponseTimeout("01:05:00")]
+    /// <remarks>Interleaved: a reload (which may wait for stops) never holds up the node's snapshots and pushes.</remarks>
+    [Alias("reload"), ResponseTimeout("01:05:00"), AlwaysInterleave]
     Task<ReloadResult> ReloadAsync();
 }
 

@@ -11,13 +11,33 @@ public delegate ScriptCatalog DefinitionsReader();
 /// Applies the node's definition files as they are now (on request or when they change), one reload at a time. A file
 /// that does not parse keeps the previous definitions: the error goes to the log, the node's status and the answer.
 /// </summary>
+/// <remarks>
+/// Requests that arrive while a reload waits to begin share it (a burst of saves or of callers costs one reload);
+/// one that arrives after it began reading gets the next, since the files may have changed since. A reload, once
+/// begun, runs to the end whoever stops waiting for it: half-applied definitions would be worse.
+/// </remarks>
 public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader read, ILogger<DefinitionsReload> logger) : IDisposable
 {
     private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly Lock _gate = new();
+    private Task<ReloadResult>? _queued;
 
-    public async Task<ReloadResult> ReloadAsync(CancellationToken cancellationToken = default)
+    public Task<ReloadResult> ReloadAsync()
     {
-        await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            return _queued ??= Task.Run(RunQueuedAsync);
+        }
+    }
+
+    private async Task<ReloadResult> RunQueuedAsync()
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            _queued = null;
+        }
+
         try
         {
             ScriptCatalog next;
@@ -32,7 +52,7 @@ public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader
                 return new ReloadResult(processes.Node, [], [], [], [], ex.Message);
             }
 
-            var changes = await processes.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
+            var changes = await processes.ApplyAsync(next, CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation(
                 "Reloaded the definitions of node {Node}: {Added} added, {Removed} removed, {Changed} changed ({Restarted} restarted)",
                 processes.Node, changes.Added.Length, changes.Removed.Length, changes.Changed.Length, changes.Restarted.Length);

@@ -52,7 +52,7 @@ internal sealed class DefinitionsWatcher(NodeProcesses processes, DefinitionsRel
                     // more events of the same save
                 }
 
-                await reload.ReloadAsync(stoppingToken).ConfigureAwait(false);
+                await reload.ReloadAsync().WaitAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

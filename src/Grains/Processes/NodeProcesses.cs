@@ -142,6 +142,18 @@ public sealed class NodeProcesses
             var removed = current.Values.Where(s => !next.TryGet(s.Name, out _)).ToList();
             var changed = next.Scripts.Where(s => current.TryGetValue(s.Name, out var old) && !old.Definition.Equals(s)).ToList();
 
+            if (added.Count == 0 && removed.Count == 0 && changed.Count == 0)
+            {
+                // Nothing to do; but a file fixed after an error clears the error it published.
+                if (Table.Snapshot.DefinitionsError is not null)
+                {
+                    Table.Define(Catalog.Scripts.Select(s => s.ToInfo(Node)));
+                }
+
+                Volatile.Write(ref _catalog, next); // the same processes; its sources may differ (an env file named anew)
+                return new DefinitionChanges([], [], [], []);
+            }
+
             // Removed processes stop while still in the table, so their final state is published; then they leave it.
             await Task.WhenAll(removed.Select(s => s.StopAsync(cancellationToken))).ConfigureAwait(false);
             Table.Define(next.Scripts.Select(s => s.ToInfo(Node)));
