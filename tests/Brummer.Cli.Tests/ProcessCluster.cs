@@ -37,8 +37,8 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
         return string.Empty;
     }
 
-    /// <summary>A program a test runs itself; skipped locally without it, fails in CI (.ci/services.sh installs it).</summary>
-    public static void RequireInstalled(string program) => Unavailable($"{program} is not installed (.ci/services.sh installs it)");
+    /// <summary>A program a test runs itself; skipped locally without it, fails in CI (<paramref name="installedBy"/> installs it).</summary>
+    public static void RequireInstalled(string program, string installedBy = ".ci/services.sh") => Unavailable($"{program} is not installed ({installedBy} installs it)");
 
     private static void Unavailable(string why)
     {
@@ -53,9 +53,14 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
     public static string RedisUrl(string hostPort) => $"redis://{hostPort}";
 
     /// <summary>Starts a node and returns once it has joined the cluster.</summary>
-    public async Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
+    public Task<BrummerProcess> StartNodeAsync(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs) =>
+        StartNodeAsync(name, directory, siloPort, gatewayPort, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Starts a node with extra variables in its environment (its scripts inherit them) and returns once it has joined.</summary>
+    public async Task<BrummerProcess> StartNodeAsync(
+        string name, string directory, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var node = LaunchNode(name, directory, siloPort, gatewayPort, extraArgs);
+        var node = LaunchNode(name, directory, siloPort, gatewayPort, environment, extraArgs);
         var started = Stopwatch.StartNew();
         await node.WaitForOutputAsync($"Node '{name}' joined");
         TestContext.Current.TestOutputHelper?.WriteLine($"node {name} joined {started.Elapsed.TotalSeconds:0.0} s after it was started");
@@ -67,10 +72,15 @@ internal sealed class ProcessCluster(string connection) : IAsyncDisposable
 
     /// <summary>Starts a node without waiting for it: for nodes that are expected not to join.</summary>
     /// <remarks>Failure detection is fast (<see cref="FailureDetectionSeconds"/>) unless <paramref name="extraArgs"/> sets it.</remarks>
-    public BrummerProcess LaunchNode(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs)
+    public BrummerProcess LaunchNode(string name, string directory, int siloPort, int gatewayPort, params string[] extraArgs) =>
+        LaunchNode(name, directory, siloPort, gatewayPort, new Dictionary<string, string>(), extraArgs);
+
+    private BrummerProcess LaunchNode(
+        string name, string directory, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         string[] detection = extraArgs.Contains("--failure-detection") ? [] : ["--failure-detection", FailureDetectionSeconds];
         var node = BrummerProcess.Start(
+            environment,
             [
                 "node", "--name", name, "--dir", directory, "--cluster", Connection, "--cluster-id", ClusterId,
                 "--silo-port", Port(siloPort), "--gateway-port", Port(gatewayPort),

@@ -62,6 +62,35 @@ public static class OsProcesses
         return members;
     }
 
+    /// <summary>Live processes whose working directory is <paramref name="directory"/> or below it (what a stack left running there).</summary>
+    public static List<int> WorkingIn(string directory)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+                if (cwd is not null && (cwd == root || cwd.StartsWith(root + "/", StringComparison.Ordinal)) && IsAlive(pid))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Live processes whose command line contains <paramref name="marker"/>.</summary>
     public static List<int> WithCommandLine(string marker)
     {

@@ -16,12 +16,14 @@ internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, I
 {
     private static readonly TimeSpan MembershipWait = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Followed> _nodes = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _nextChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrozenDictionary<string, ClusterMember> _members = FrozenDictionary<string, ClusterMember>.Empty;
     private IStatusObserver? _reference;
+    private volatile bool _stopping;
 
     public Task NextChange => Volatile.Read(ref _nextChange).Task;
 
@@ -102,7 +104,7 @@ internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, I
     private async Task SubscribeAsync(string node)
     {
         await _started.Task.ConfigureAwait(false);
-        if (!_members.ContainsKey(node) || !_nodes.TryGetValue(node, out var followed))
+        if (_stopping || !_members.ContainsKey(node) || !_nodes.TryGetValue(node, out var followed))
         {
             return;
         }
@@ -117,6 +119,34 @@ internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, I
         {
             logger.LogDebug(ex, "Following node {Node} failed; the next membership change retries", node);
         }
+    }
+
+    /// <summary>
+    /// Tells every followed node that this one is going, as gateways do. Otherwise they go on pushing to an observer
+    /// that no longer exists until the subscription expires (a minute of heartbeats), and Orleans logs each push
+    /// there with a stack trace on the node that stays. Best effort and brief: a node that is gone must not hold up
+    /// the exit. Hosted services stop in reverse order, so the silo still serves calls here.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_reference is not { } reference)
+        {
+            return;
+        }
+
+        await Task.WhenAll(_nodes.Keys.Where(_members.ContainsKey).Select(async node =>
+        {
+            try
+            {
+                await grains.GetGrain<INodeGrain>(node).UnsubscribeAsync(reference).WaitAsync(UnsubscribeLimit, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogDebug(ex, "Could not unsubscribe from node {Node} while stopping", node);
+            }
+        })).ConfigureAwait(false);
     }
 
     public Task OnChangesAsync(NodeDelta delta)
