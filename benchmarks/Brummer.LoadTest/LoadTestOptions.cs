@@ -39,6 +39,16 @@ internal sealed record LoadTestOptions
     /// <summary>Starts: the pm2 program to compare with; null: pm2 on PATH, or none.</summary>
     public string? Pm2 { get; init; }
 
+    /// <summary>Stack-dag: levels of the dependency graph, processes per level, and each process's startup time.</summary>
+    public int DagLevels { get; init; } = 5;
+
+    public int DagWidth { get; init; } = 20;
+
+    public TimeSpan DagStartup { get; init; } = TimeSpan.FromSeconds(0.2);
+
+    /// <summary>Stack-dag: the program every process runs.</summary>
+    public DagService DagService { get; init; } = DagService.Shell;
+
     /// <summary>Bytes per line (newline included) the flood script prints.</summary>
     public int FloodLineBytes { get; init; } = 100;
 
@@ -90,12 +100,15 @@ internal sealed record LoadTestOptions
           contention: one `brummer up` process; other MCP clients loop a logs_search with a catastrophic regex.
           starts: N node.js services started at once by `brummer up` through npm run, by `brummer up` directly,
                   and by pm2; rounds interleave the three (no MCP clients).
+          stack-dag: `brummer up` over a brummer.yaml of levels × width processes, each level waiting
+                  (process_healthy) for 2-3 of the level below, until all are ready; baseline: the same
+                  processes without depends_on; rounds alternate the two (no MCP clients).
         Churn and flood alternate segments with and without that load; contention measures idle, contended, idle
         again. Each figure has its baseline from the same run.
 
           dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood|contention] [options]
 
-          --scenario NAME      churn, flood, contention or starts                         [churn]
+          --scenario NAME      churn, flood, contention, starts or stack-dag              [churn]
           --clients N          concurrent MCP clients (and HTTP loops in the baselines);  [64]
                                flood measures with 1 client, then with N
           --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
@@ -106,6 +119,10 @@ internal sealed record LoadTestOptions
                                (starts: rounds of the three managers)
           --starts N           starts: services each manager starts at once               [100]
           --pm2 PATH           starts: the pm2 to compare with (default: pm2 on PATH)
+          --dag-levels N       stack-dag: levels of the dependency graph                  [5]
+          --dag-width N        stack-dag: processes per level                             [20]
+          --dag-startup S      stack-dag: each process's startup before it prints ready   [0.2]
+          --dag-service NAME   stack-dag: sh (sleep, print) or node (node -e, a timer)    [sh]
           --segment S          seconds of each segment                                     [7]
           --settle S           seconds not measured after each switch of the churn        [1]
           --baseline S         seconds of churn with 1 MCP client (staleness baseline)    [15]
@@ -145,7 +162,8 @@ internal sealed record LoadTestOptions
                     "flood" => LoadScenario.Flood,
                     "contention" => LoadScenario.Contention,
                     "starts" => LoadScenario.Starts,
-                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood, contention or starts"),
+                    "stack-dag" => LoadScenario.StackDag,
+                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood, contention, starts or stack-dag"),
                 } },
                 "--clients" => options with { Clients = (int)Number() },
                 "--flood-line" => options with { FloodLineBytes = (int)Number() },
@@ -174,6 +192,15 @@ internal sealed record LoadTestOptions
                 "--keep" => options with { KeepFiles = true },
                 "--starts" => options with { Starts = (int)Number() },
                 "--pm2" => options with { Pm2 = Path.GetFullPath(Value()) },
+                "--dag-levels" => options with { DagLevels = (int)Number() },
+                "--dag-width" => options with { DagWidth = (int)Number() },
+                "--dag-startup" => options with { DagStartup = TimeSpan.FromSeconds(Number()) },
+                "--dag-service" => options with { DagService = Value() switch
+                {
+                    "sh" => DagService.Shell,
+                    "node" => DagService.Node,
+                    var other => throw new ArgumentException($"--dag-service '{other}': sh or node"),
+                } },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
@@ -187,6 +214,11 @@ internal sealed record LoadTestOptions
         if (options.Starts < 1)
         {
             throw new ArgumentException("--starts must be ≥ 1");
+        }
+
+        if (options.DagLevels < 1 || options.DagWidth < 3 || options.DagStartup < TimeSpan.Zero)
+        {
+            throw new ArgumentException("--dag-levels must be ≥ 1, --dag-width ≥ 3, --dag-startup ≥ 0");
         }
 
         if (options.StatusClients < 1 || options.SearchClients < 1 || options.SearchScripts < 1 || options.SearchLines < 1 ||
@@ -205,4 +237,5 @@ internal enum LoadScenario
     Flood,
     Contention,
     Starts,
+    StackDag,
 }

@@ -55,6 +55,7 @@ try
         LoadScenario.Flood => await new FloodRun(options).RunAsync(runDirectory, cancel.Token),
         LoadScenario.Contention => await new ContentionRun(options).RunAsync(runDirectory, cancel.Token),
         LoadScenario.Starts => await new StartsRun(options).RunAsync(runDirectory, cancel.Token),
+        LoadScenario.StackDag => await new StackDagRun(options).RunAsync(runDirectory, cancel.Token),
         _ => await new LoadRun(options).RunAsync(runDirectory, cancel.Token),
     };
     var markdown = report.ToMarkdown(args);

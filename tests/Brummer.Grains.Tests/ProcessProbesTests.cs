@@ -71,6 +71,21 @@ public sealed class ProcessProbesTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessProbes_LogReadiness_LineSeenBeforeTheChecksStart_ReadyOnceStarted()
+    {
+        var probes = new ProcessProbes(Script(readiness: new LogCheck("ready")), _time);
+        await using var run = probes.Prepare(Report);
+
+        run.Observe("ready"); // printed before the node got round to starting the checks
+        Assert.Equal(ProcessHealth.Starting, run.Health);
+        Assert.False(_reports.Reader.TryRead(out _));
+        run.Start();
+
+        var report = await NextReportAsync();
+        Assert.Equal(ProcessHealth.Ready, report.Health);
+    }
+
+    [Fact]
     public async Task ProcessProbes_NextRun_LogReadinessStartsOverUnmatched()
     {
         var probes = new ProcessProbes(Script(readiness: new LogCheck("ready")), _time);

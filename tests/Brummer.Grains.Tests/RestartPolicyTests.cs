@@ -105,6 +105,30 @@ public sealed class RestartPolicyTests
     }
 
     [Fact]
+    public async Task ReadinessLogProbe_LinePrintedTheMomentItStarts_IsReady()
+    {
+        // sh prints before the spawn call has even returned to the node: the probe must already be watching. Several
+        // at once, on a fresh node (its code still cold), as a stack's first processes are started.
+        using var dir = StackDirectory.WithFiles();
+        var names = Enumerable.Range(0, 8).Select(i => $"fast-{i}").ToList();
+        var readiness = new ProbeDefinition(new LogCheck("^ready$")) { Period = TimeSpan.FromSeconds(30) };
+        await using var node = new SupervisorHarness(new ScriptCatalog(dir.Path, names.Select(name =>
+            new ScriptDefinition(name, "echo ready; exec sleep 600", "/bin/sh", ["-c", "echo ready; exec sleep 600"], dir.Path, "brummer.yaml") { Readiness = readiness })));
+
+        foreach (var name in names)
+        {
+            await node[name].StartAsync(TestContext.Current.CancellationToken);
+        }
+
+        foreach (var name in names)
+        {
+            // Well inside the probe's period: only the line itself, seen as it came, can make it ready in time.
+            var ready = await node.WaitForAsync(name, p => p.Health == ProcessHealth.Ready, "ready", TimeSpan.FromSeconds(20));
+            Assert.Equal(ProcessStatus.Running, ready.Status);
+        }
+    }
+
+    [Fact]
     public async Task FailingLivenessProbe_RestartsTheProcess()
     {
         var alive = Path.Combine(Path.GetTempPath(), $"brummer-alive-{Guid.NewGuid():n}");

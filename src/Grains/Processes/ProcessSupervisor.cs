@@ -330,6 +330,12 @@ public sealed class ProcessSupervisor
             .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stderr, line)))
             .WithValidation(CommandResultValidation.None);
 
+        // The probes watch the output before the process exists: a ready line printed before the spawn has returned
+        // here (a fast process, a busy node) would otherwise never reach a log probe, and the process stay "starting".
+        var probes = _probes;
+        var probeRun = probes.Prepare(report => OnHealth(run, report));
+        run.Probes = probeRun;
+        Output.Watch((_, line) => probeRun.Observe(line));
         CommandTask<CommandResult> task;
         try
         {
@@ -337,16 +343,15 @@ public sealed class ProcessSupervisor
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
+            Output.Watch(null);
             return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}"), AlreadyRunning: false);
         }
 
         run.Pid = task.ProcessId;
         _watchdog?.Track(run.Pid);
-        var probes = _probes;
         Volatile.Write(ref _run, run);
         var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid, Health = probes.InitialHealth });
-        run.Probes = probes.Start(report => OnHealth(run, report));
-        Output.Watch((_, line) => run.Probes.Observe(line));
+        probeRun.Start();
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
         _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
         return new RunResult(running, AlreadyRunning: false);

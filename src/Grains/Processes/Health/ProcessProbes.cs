@@ -39,8 +39,20 @@ public sealed class ProcessProbes
     /// <param name="onChange">Called on a pool thread, one call at a time, whenever health changes or liveness fails; never after disposal.</param>
     public ProbeRun Start(Action<HealthReport> onChange)
     {
+        var run = Prepare(onChange);
+        run.Start();
+        return run;
+    }
+
+    /// <summary>
+    /// The probes of a run about to start, not checking yet: feed them the run's output from its first line
+    /// (<see cref="ProbeRun.Observe"/>), then <see cref="ProbeRun.Start"/> them once the process exists. A log probe
+    /// then sees a line printed before its checks began, however soon the process printed it.
+    /// </summary>
+    public ProbeRun Prepare(Action<HealthReport> onChange)
+    {
         var run = new ProbeRun(InitialHealth, onChange);
-        run.Begin(
+        run.Attach(
             _readiness is null ? null : new ProbeLoop(ProbeKind.Readiness, _script.Readiness!, _readiness(), _time, run.OnVerdict, _logger),
             _liveness is null ? null : new ProbeLoop(ProbeKind.Liveness, _script.Liveness!, _liveness(), _time, run.OnVerdict, _logger));
         return run;
@@ -88,15 +100,20 @@ public sealed class ProbeRun : IAsyncDisposable
     /// <summary>The latest readiness check's outcome (null before the first, or without a readiness probe): why it is still starting.</summary>
     public ProbeOutcome? LastReadiness => _readiness?.LastOutcome;
 
-    internal void Begin(ProbeLoop? readiness, ProbeLoop? liveness)
+    internal void Attach(ProbeLoop? readiness, ProbeLoop? liveness)
     {
         _readiness = readiness;
         _liveness = liveness;
         _logChecks = [.. new[] { readiness, liveness }.Select(Check).OfType<LogProbeCheck>()];
-        readiness?.Start();
-        liveness?.Start();
 
         static IProbeCheck? Check(ProbeLoop? loop) => loop?.Check;
+    }
+
+    /// <summary>Begins checking (once; <see cref="ProcessProbes.Prepare"/> made it).</summary>
+    public void Start()
+    {
+        _readiness?.Start();
+        _liveness?.Start();
     }
 
     /// <summary>One line the process printed (without colour codes); costs nothing without a log probe. Any thread.</summary>
