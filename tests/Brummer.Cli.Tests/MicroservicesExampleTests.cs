@@ -101,7 +101,10 @@ public sealed class MicroservicesExampleTests(ITestOutputHelper output)
             Assert.Contains("crashing", await pricing.GetStringAsync(new Uri($"http://127.0.0.1:{ports["PRICING_PORT"]}/crash"), ct), StringComparison.Ordinal);
         }
 
-        var restarting = await Eventually.UntilAsync(async () => (await ProcessesAsync())["pricing"], p => p.GetProperty("status").GetString() != "running", "pricing to leave running after its crash");
+        var restarting = await Eventually.UntilAsync(
+            async () => (await ProcessesAsync())["pricing"],
+            p => p.GetProperty("status").GetString() != "running" || p.GetProperty("pid").GetInt32() != crashedPid,
+            "pricing to leave running after its crash");
         Assert.Equal("restarting", restarting.GetProperty("status").GetString());
         Assert.Equal(1, restarting.GetProperty("exit_code").GetInt32());
         Assert.InRange(Seconds(restarting, "exited_at", "next_restart_at"), 1.59, 3.5);
