@@ -48,7 +48,7 @@ internal sealed class StackDagRun(LoadTestOptions options)
                 var directory = Path.Combine(runDirectory, $"{(dependencies ? "dag" : "flat")}-{round}");
                 LoadRun.Log($"round {round}/{options.Rounds}: {stack.Processes.Count} processes {(dependencies ? $"in a {stack.Levels}-level DAG" : "without depends_on")}");
                 var measured = await RoundAsync(stack, dependencies, directory, cancellationToken) with { Round = round };
-                LoadRun.Log(Invariant($"  stack {measured.Stack.TotalSeconds:0.00} s (first start → all ready), launch → all ready {measured.LastReady.TotalSeconds:0.00} s, gateway saw all ready at {measured.AllAnswered.TotalSeconds:0.00} s, left behind {measured.LeftBehind}"));
+                LoadRun.Log(Invariant($"  stack {measured.Stack.TotalSeconds:0.00} s (first start → last ready line), gateway saw all ready at {measured.AllReady.TotalSeconds:0.00} s; from the launch: gateway up {measured.GatewayUp.TotalSeconds:0.00} s, first start {measured.FirstStart.TotalSeconds:0.00} s, all ready {measured.AllAnswered.TotalSeconds:0.00} s; left behind {measured.LeftBehind}"));
                 report.Rounds.Add(measured);
             }
         }
@@ -75,17 +75,22 @@ internal sealed class StackDagRun(LoadTestOptions options)
 
             // One wait per process, all at once: each answers when the gateway's view has it ready.
             var answered = new TimeSpan[stack.Processes.Count];
+            var waited = new TimeSpan[stack.Processes.Count];
             await Task.WhenAll(stack.Processes.Select(async (process, i) =>
             {
                 using var response = await http.GetAsync(new Uri($"api/processes/{Node}/{process.Name}/wait?for=ready&timeout=120", UriKind.Relative), cancellationToken);
                 answered[i] = clock.Elapsed;
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new InvalidOperationException($"wait for {process.Name} to be ready answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    throw new InvalidOperationException($"wait for {process.Name} to be ready answered {(int)response.StatusCode}: {body}");
                 }
+
+                waited[i] = TimeSpan.FromMilliseconds(JsonDocument.Parse(body).RootElement.GetProperty("waited_ms").GetInt64());
             }));
 
             var status = await http.GetFromJsonAsync<JsonElement>(new Uri("api/processes", UriKind.Relative), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(directory, "status.json"), status.GetRawText(), cancellationToken); // for a kept run
             var timeline = new Dictionary<string, (DateTimeOffset Started, DateTimeOffset Ready, int Pid)>(StringComparer.Ordinal);
             foreach (var process in status.GetProperty("processes").EnumerateArray())
             {
@@ -97,7 +102,9 @@ internal sealed class StackDagRun(LoadTestOptions options)
                 timeline[name] = (started, ready, process.GetProperty("pid").GetInt32());
             }
 
-            measured = Measure(stack, dependencies, launched, gatewayUp, answered.Max(), timeline);
+            var answers = stack.Processes.Select((p, i) => (p.Name, answered[i], waited[i]))
+                .ToDictionary(a => a.Name, a => new WaitAnswer(launched + a.Item2 - a.Item3, launched + a.Item2), StringComparer.Ordinal);
+            measured = Measure(stack, dependencies, launched, gatewayUp, answers, timeline);
         }
         finally
         {
@@ -108,8 +115,9 @@ internal sealed class StackDagRun(LoadTestOptions options)
         return measured with { LeftBehind = LeftBehind(directory) };
     }
 
+    /// <param name="answers">Per process, its wait for ready (the machine's clock).</param>
     private static DagMeasurement Measure(
-        DagStack stack, bool dependencies, DateTimeOffset launched, TimeSpan gatewayUp, TimeSpan allAnswered,
+        DagStack stack, bool dependencies, DateTimeOffset launched, TimeSpan gatewayUp, Dictionary<string, WaitAnswer> answers,
         Dictionary<string, (DateTimeOffset Started, DateTimeOffset Ready, int Pid)> timeline)
     {
         if (timeline.Count != stack.Processes.Count)
@@ -146,13 +154,18 @@ internal sealed class StackDagRun(LoadTestOptions options)
                 [.. wakeUps.Where(w => w.Level == level).Select(w => w.Latency)]);
         }).ToList();
 
+        // From a ready line to the gateway answering that the process is ready: the node reading the line, its log
+        // probe passing, the status push. Only where the wait was already parked at the gateway when the line came
+        // (its answer less the waited_ms it reports); an earlier line would be timed from the request's arrival.
+        var detections = timeline.Where(t => answers[t.Key].Parked <= t.Value.Ready).Select(t => answers[t.Key].Answered - t.Value.Ready).ToList();
         return new DagMeasurement(
             0,
             dependencies,
             gatewayUp,
             firstStart - launched,
             lastReady - launched,
-            allAnswered,
+            answers.Values.Max(a => a.Answered) - launched,
+            detections,
             chain.Values.Max(),
             Median(startups),
             [.. wakeUps.Select(w => w.Latency)],
@@ -241,11 +254,15 @@ internal sealed class StackDagRun(LoadTestOptions options)
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
+/// <summary>One wait for ready: when the gateway began waiting (its answer less the waited_ms it reported) and when its answer arrived.</summary>
+internal readonly record struct WaitAnswer(DateTimeOffset Parked, DateTimeOffset Answered);
+
 /// <summary>One round of one variant; times from the launch of <c>brummer up</c> unless said otherwise.</summary>
 /// <param name="GatewayUp">Until <c>brummer up</c> printed its MCP URL (node and gateway up, the gateway has seen the node).</param>
 /// <param name="FirstStart">Until the first process started (its <c>started_at</c>).</param>
 /// <param name="LastReady">Until the last process printed its ready line.</param>
 /// <param name="AllAnswered">Until the gateway had answered all the waits for ready (its view had all ready).</param>
+/// <param name="Detections">Per process whose wait was parked at the gateway before its ready line: from that line to the answer.</param>
 /// <param name="CriticalPath">The longest chain of the round's measured startups through the graph: the time with instant orchestration.</param>
 /// <param name="Startup">Median per-process startup, from <c>started_at</c> to its ready line (spawn included).</param>
 /// <param name="WakeUps">Per dependent: from its last dependency's ready line to its own start.</param>
@@ -257,14 +274,21 @@ internal sealed record DagMeasurement(
     TimeSpan FirstStart,
     TimeSpan LastReady,
     TimeSpan AllAnswered,
+    IReadOnlyList<TimeSpan> Detections,
     TimeSpan CriticalPath,
     TimeSpan Startup,
     IReadOnlyList<TimeSpan> WakeUps,
     IReadOnlyList<DagLevel> Levels,
     int LeftBehind)
 {
-    /// <summary>The figure: from the first process's start to the last one's ready line.</summary>
+    /// <summary>The figure: from the first process's start to the last one's ready line (the processes' own view).</summary>
     public TimeSpan Stack => LastReady - FirstStart;
+
+    /// <summary>From the first process's start until the gateway had every process ready (health ready, as a user sees it).</summary>
+    public TimeSpan AllReady => AllAnswered - FirstStart;
+
+    /// <summary>The gateway was up only after the last ready line: its answers say when it started, not when the stack was ready.</summary>
+    public bool GatewayLate => GatewayUp > LastReady;
 }
 
 /// <summary>One level of a round, from the round's first start.</summary>
