@@ -54,10 +54,12 @@ public sealed class WorkspaceCommandTests
 
         var scripts = await BrummerProcess.RunAsync("scripts", "--json", "--gateway", gateway);
         var run = await BrummerProcess.RunAsync("run", "@shop/web:dev", "--gateway", gateway);
+        // npm's banner echoes the command (with "serving from $PWD"), so wait for the script's own line.
+        var served = $"serving from {Path.Combine(repo.Path, "packages", "web")} as dev of @shop/web";
         var logs = await Eventually.UntilAsync(
             () => BrummerProcess.RunAsync("logs", "@shop/web:dev", "--gateway", gateway),
-            l => l.Output.Contains("serving from", StringComparison.Ordinal),
-            "the workspace script's first line in `brummer logs`");
+            l => l.Output.Contains(served, StringComparison.Ordinal),
+            "the workspace script's own line in `brummer logs`");
 
         var sources = JsonDocument.Parse(scripts.Output).RootElement.GetProperty("scripts").EnumerateArray()
             .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("source").GetString());
@@ -65,7 +67,7 @@ public sealed class WorkspaceCommandTests
         Assert.Equal(0, run.ExitCode);
         // npm's own banner, then the script, in the package's directory all the same.
         Assert.Contains("> @shop/web@0.1.0 dev", logs.Output, StringComparison.Ordinal);
-        Assert.Contains($"serving from {Path.Combine(repo.Path, "packages", "web")} as dev of @shop/web", logs.Output, StringComparison.Ordinal);
+        Assert.Contains(served, logs.Output, StringComparison.Ordinal);
     }
 
     private static StackDirectory Monorepo()

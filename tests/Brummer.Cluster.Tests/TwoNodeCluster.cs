@@ -147,6 +147,10 @@ public sealed class TwoNodeCluster : IAsyncDisposable
 
     public IProcessGrain Process(string node, string script) => Client.GetGrain<IProcessGrain>(new ProcessKey(node, script).ToString());
 
+    /// <summary>A process grain as seen from inside <paramref name="caller"/>'s silo (its calls take no client gateway).</summary>
+    public IProcessGrain ProcessFrom(string caller, string node, string script) =>
+        Services(caller).GetRequiredService<IGrainFactory>().GetGrain<IProcessGrain>(new ProcessKey(node, script).ToString());
+
     /// <summary>Live OS processes started from this cluster's scripts (found by the marker on their command line).</summary>
     public List<int> LiveScriptProcesses() => OsProcesses.WithCommandLine(Marker);
 
