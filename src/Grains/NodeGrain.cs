@@ -38,7 +38,9 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
     public async Task LeaveAsync()
     {
         var snapshot = table.Snapshot;
-        var farewell = NodeDelta.Since(snapshot, _pushedVersion, time.GetUtcNow(), leaving: true);
+        // Every process, not only those changed since the last push: that push is one-way and may still be in flight
+        // (or lost), and a gateway drops whatever arrives after the goodbye as stale.
+        var farewell = NodeDelta.Since(snapshot, fromVersion: 0, time.GetUtcNow(), leaving: true);
         _pushedVersion = snapshot.Version;
         await Task.WhenAll(subscriptions.Live().Select(async observer =>
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Brummer.Tests;
 
 namespace Brummer.Cli.Tests;
@@ -49,6 +50,43 @@ public sealed class StackFileUpTests
         Assert.Contains("hello on solo: running (pid ", run.Output, StringComparison.Ordinal);
         Assert.Equal("hello from yaml", lastLine);
         Assert.Equal(0, stop.ExitCode);
+    }
+
+    [Fact]
+    public async Task Status_StackComingUp_ShowsHealthAndWhatAPendingProcessWaitsFor()
+    {
+        using var stack = StackDirectory.WithFiles(("brummer.yaml", $"""
+            processes:
+              db:
+                command: {YamlQuoted(Dummy.Command("say:database system is ready", "sleep"))}
+                readiness_probe:
+                  log:
+                    pattern: 'system is ready'
+              api:
+                command: {YamlQuoted(Dummy.Command("sleep"))}
+                depends_on:
+                  db:
+                    condition: process_healthy
+                  other/migrate:
+                    condition: process_completed_successfully
+              migrate:
+                command: {YamlQuoted(Dummy.Command("exit:0"))}
+                node: other
+            """));
+        var port = Port();
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "solo");
+        await brummer.McpUrlAsync();
+        var gateway = $"http://127.0.0.1:{port}";
+
+        var status = await Eventually.UntilAsync(
+            () => BrummerProcess.RunAsync("status", "--gateway", gateway),
+            s => Regex.IsMatch(s.Output, @"db\s+running\s+ready") && s.Output.Contains("waiting for other/migrate", StringComparison.Ordinal),
+            "db ready and api pending in `brummer status`");
+
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches(@"NODE\s+NAME\s+STATUS\s+HEALTH\s+PID", status.Output);
+        Assert.Matches(@"solo\s+db\s+running\s+ready\s+\d+", status.Output);
+        Assert.Matches(@"solo\s+api\s+pending\s+-\s+-\s+.*waiting for other/migrate \(process_completed_successfully\): ", status.Output);
     }
 
     [Fact]

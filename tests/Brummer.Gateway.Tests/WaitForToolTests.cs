@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
 using Brummer.Tests;
 
 namespace Brummer.Gateway.Tests;
@@ -65,6 +68,34 @@ public sealed class WaitForToolTests(ClusterFixture cluster)
         await cluster.CallAsync("scripts_stop", new { name = "churn01" });
         var exited = await cluster.CallAsync("wait_for", new { name = "churn01", condition = "exited", timeout_seconds = 0 });
         Assert.Equal("stopped", exited.GetProperty("process").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task WaitFor_WithAProgressToken_SaysHowItStandsWhileItWaits()
+    {
+        await cluster.CallAsync("scripts_run", new { name = "churn04" });
+        var notes = new ConcurrentQueue<ProgressNotificationValue>();
+
+        var waiting = cluster.Mcp.CallToolAsync(
+            "wait_for",
+            new Dictionary<string, object?> { ["name"] = "churn04", ["condition"] = "exited", ["timeout_seconds"] = 120 },
+            new Progress(notes.Enqueue),
+            cancellationToken: TestContext.Current.CancellationToken).AsTask();
+        await Eventually.UntilAsync(() => !notes.IsEmpty, "the wait's first progress note");
+        await cluster.CallAsync("scripts_stop", new { name = "churn04" });
+        var exited = McpCalls.Structured(await waiting);
+
+        Assert.Equal("stopped", exited.GetProperty("process").GetProperty("status").GetString());
+        var first = notes.First();
+        Assert.StartsWith($"'churn04' on node '{ClusterFixture.Node}' has not exited yet: status running, health none", first.Message, StringComparison.Ordinal);
+        Assert.Equal(120, first.Total);
+        Assert.InRange(first.Progress, 0, 120);
+    }
+
+    /// <summary>Reports on the calling thread (System.Progress would post to the thread pool, after the answer).</summary>
+    private sealed class Progress(Action<ProgressNotificationValue> report) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => report(value);
     }
 
     [Theory]

@@ -32,11 +32,11 @@ internal static class ClientCommands
             return result.Processes.Count == 0
                 ? "No script has run yet. `brummer run NAME` starts one; `brummer scripts` lists them."
                 : Table.Render(
-                    ["NODE", "NAME", "STATUS", "PID", "SINCE", "EXIT", "RESTARTS", "LAST LINE"],
+                    ["NODE", "NAME", "STATUS", "HEALTH", "PID", "SINCE", "EXIT", "RESTARTS", "DETAIL"],
                     result.Processes.Select(p => new[]
                     {
-                        p.Node, p.Name, p.Status, p.Pid?.ToString() ?? "-", Since(p), p.ExitCode?.ToString() ?? "-",
-                        p.Restarts.ToString(), Table.Clip(p.Reason ?? p.LastLine ?? string.Empty, 60),
+                        p.Node, p.Name, p.Status, p.Health == "none" ? "-" : p.Health, p.Pid?.ToString() ?? "-", Since(p),
+                        p.ExitCode?.ToString() ?? "-", p.Restarts.ToString(), Table.Clip(Detail(p), 70),
                     }));
         }));
 
@@ -221,6 +221,16 @@ internal static class ClientCommands
         var present = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
     }
+
+    /// <summary>The one thing worth reading about a process: why it waits or failed, else what it last printed.</summary>
+    private static string Detail(ProcessDto p) => p switch
+    {
+        { Status: "pending", WaitingFor: { } waiting } => $"waiting for {waiting}",
+        { Status: "restarting", NextRestartAt: { } at } => $"next start in {Math.Max(0, (at - DateTime.UtcNow).TotalSeconds):0}s" + (p.Reason is null ? string.Empty : $" ({p.Reason})"),
+        { Reason: { } reason } => reason,
+        { WaitingFor: { } dependency } => $"dependency {dependency}",
+        _ => p.LastLine ?? string.Empty,
+    };
 
     private static string Since(ProcessDto p)
     {

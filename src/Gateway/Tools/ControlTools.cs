@@ -4,6 +4,7 @@ using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Waiting;
+using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace Brummer.Gateway.Tools;
@@ -22,12 +23,13 @@ public sealed class ControlTools(ScriptsService scripts, WaitService waits)
         [Description(ScriptTools.NodeDescription)] string? node = null,
         [Description("ready or running: return only once the process is. Omit to return as soon as it is started.")] string? wait = null,
         [Description("With wait: " + WaitTools.TimeoutDescription)] int? timeout_seconds = null,
+        IProgress<ProgressNotificationValue>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var condition = WaitConditions.ParseForRun(wait, "wait");
         var timeout = WaitService.RunTimeout(condition, timeout_seconds, "timeout_seconds");
         var run = await scripts.RunAsync(name, node, cancellationToken);
-        return condition is null ? run : await waits.AfterRunAsync(run, condition.Value, timeout!.Value, cancellationToken);
+        return condition is null ? run : await waits.AfterRunAsync(run, condition.Value, timeout!.Value, cancellationToken, McpWaitProgress.From(progress));
     }
 
     [McpServerTool(Name = "scripts_stop", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json;
+using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace Brummer.Gateway.Tools;
@@ -19,9 +20,13 @@ internal sealed class ToolArguments
     {
         _tools = ToolMethods.Of(toolTypes).ToFrozenDictionary(
             m => m.Name,
-            m => m.Method.GetParameters().Where(p => p.ParameterType != typeof(CancellationToken)).Select(Parameter.Of).ToArray(),
+            m => m.Method.GetParameters().Where(p => !BoundBySdk(p.ParameterType)).Select(Parameter.Of).ToArray(),
             StringComparer.Ordinal);
     }
+
+    /// <summary>Parameters the SDK fills from the request itself: never arguments a client sends.</summary>
+    private static bool BoundBySdk(Type type) =>
+        type == typeof(CancellationToken) || type == typeof(IProgress<ProgressNotificationValue>);
 
     /// <summary>What is wrong with <paramref name="arguments"/> for <paramref name="tool"/>, or null if nothing is.</summary>
     public string? Problem(string tool, IDictionary<string, JsonElement>? arguments)

@@ -52,6 +52,10 @@ internal static class WaitMessages
         return new GatewayException(GatewayErrorKind.Timeout, text.Append('.').ToString());
     }
 
+    /// <summary>How a wait stands while it lasts (a progress note): the process's state in the same words as a timeout.</summary>
+    public static string Progress(NodeView node, string name, ProcessInfo? process, WaitCondition condition) =>
+        $"{Subject(node, name, null)} {condition.Unmet()} yet: {Describe(process)}";
+
     public static GatewayException Stopping(NodeView node, string name, WaitCondition condition, string? started) =>
         new(GatewayErrorKind.Unavailable, $"The gateway is stopping: {Subject(node, name, started)} {(started is null ? string.Empty : "but ")}{condition.Unmet()} and is no longer waited for.");
 

@@ -19,15 +19,22 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
 {
     private const string NameIsRequired = "the script to wait for (see scripts_list)";
 
+    /// <summary>
+    /// How often a wait that reports progress says how it stands even when nothing changed: often enough for a client
+    /// that resets its request timeout on progress (the TypeScript SDK's default timeout is 60 s).
+    /// </summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
+
     private int _waiting;
 
     /// <summary>Waits in progress now (each parked on the change feed).</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
-    public async Task<WaitResult> WaitAsync(string? name, string? node, WaitCondition condition, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<WaitResult> WaitAsync(
+        string? name, string? node, WaitCondition condition, TimeSpan timeout, CancellationToken cancellationToken, IProgress<WaitProgress>? progress = null)
     {
         var target = targets.Script(Arguments.RequiredName(name, "name", NameIsRequired), Arguments.OptionalName(node, "node"));
-        var (process, waited) = await UntilAsync(target.Node.Name, target.Script, condition, timeout, started: null, cancellationToken);
+        var (process, waited) = await UntilAsync(target.Node.Name, target.Script, condition, timeout, started: null, progress, cancellationToken);
         return new WaitResult(process.ToDto(), condition.ToWireName(), (long)waited.TotalMilliseconds);
     }
 
@@ -43,19 +50,20 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
     /// After a run (an operate action, in the control lane): gives the control lane its permit back, then waits for the
     /// started process to be running or ready. The answer is the run's, with the process as it was when ready.
     /// </summary>
-    public async Task<RunScriptResult> AfterRunAsync(RunScriptResult run, WaitCondition wait, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<RunScriptResult> AfterRunAsync(
+        RunScriptResult run, WaitCondition wait, TimeSpan timeout, CancellationToken cancellationToken, IProgress<WaitProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         LanePermit.ReleaseFor(http.HttpContext);
         var started = run.AlreadyRunning
             ? $"was already running{Pid(run.Process.Pid)}"
             : $"was started{Pid(run.Process.Pid)}";
-        var (process, _) = await UntilAsync(run.Process.Node, run.Process.Name, wait, timeout, started, cancellationToken);
+        var (process, _) = await UntilAsync(run.Process.Node, run.Process.Name, wait, timeout, started, progress, cancellationToken);
         return run with { Process = process.ToDto() };
     }
 
     private async Task<(ProcessInfo Process, TimeSpan Waited)> UntilAsync(
-        string node, string name, WaitCondition condition, TimeSpan timeout, string? started, CancellationToken cancellationToken)
+        string node, string name, WaitCondition condition, TimeSpan timeout, string? started, IProgress<WaitProgress>? progress, CancellationToken cancellationToken)
     {
         var begun = time.GetTimestamp();
         using var deadline = new CancellationTokenSource(timeout, time);
@@ -67,6 +75,8 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
         try
         {
             NodeView? judged = null;
+            string? reported = null;
+            var heartbeat = false;
             var expired = false;
             while (true)
             {
@@ -88,6 +98,19 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
                     }
                 }
 
+                if (progress is not null)
+                {
+                    // Said when the process's state changes, and at every heartbeat (so a client's request timeout resets).
+                    var standing = WaitMessages.Progress(view, name, process, condition);
+                    if (heartbeat || !string.Equals(standing, reported, StringComparison.Ordinal))
+                    {
+                        reported = standing;
+                        progress.Report(new WaitProgress(time.GetElapsedTime(begun), timeout, standing));
+                    }
+
+                    heartbeat = false;
+                }
+
                 if (expired)
                 {
                     throw WaitMessages.TimedOut(view, name, process, condition, timeout, started, now);
@@ -95,7 +118,18 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
 
                 try
                 {
-                    await changed.WaitAsync(giveUp.Token);
+                    if (progress is null)
+                    {
+                        await changed.WaitAsync(giveUp.Token);
+                    }
+                    else
+                    {
+                        await changed.WaitAsync(ProgressInterval, time, giveUp.Token);
+                    }
+                }
+                catch (TimeoutException)
+                {
+                    heartbeat = true;
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
@@ -128,3 +162,6 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
 
     private static string Pid(int? pid) => pid is { } value ? $" (pid {value})" : string.Empty;
 }
+
+/// <summary>How a wait stands while it lasts: how long it has waited of how long it may, and the process's state in words.</summary>
+public readonly record struct WaitProgress(TimeSpan Waited, TimeSpan Timeout, string Message);
