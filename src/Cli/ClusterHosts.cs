@@ -70,6 +70,7 @@ public static class ClusterHosts
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.AddServiceDefaults();
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
+        builder.Services.AddSingleton(options.Cluster);
         builder.UseOrleansClient(client =>
         {
             client.UseBrummerClustering(options.Cluster, options.ClusterId);
@@ -100,7 +101,7 @@ public static class ClusterHosts
     /// A gateway may start before any node: it keeps trying, saying so, until a node answers or it is stopped. Nodes
     /// that answer by refusing it (TLS) are another matter: it stops at once with their reason.
     /// </summary>
-    private sealed class WaitForCluster(PeerRefusals refusals, ILogger<WaitForCluster> logger) : IClientConnectionRetryFilter
+    private sealed class WaitForCluster(PeerRefusals refusals, ClusterConnection cluster, ILogger<WaitForCluster> logger) : IClientConnectionRetryFilter
     {
         private int _attempts;
 
@@ -113,7 +114,7 @@ public static class ClusterHosts
 
             if (Interlocked.Increment(ref _attempts) % 10 == 1)
             {
-                logger.LogWarning("No node of the cluster is reachable yet ({Reason}); retrying every second", exception.Message);
+                logger.LogWarning("No node of the cluster is reachable yet ({Reason}); retrying every second{Where}", exception.Message, Where());
             }
 
             try
@@ -126,5 +127,10 @@ public static class ClusterHosts
                 return false;
             }
         }
+
+        /// <summary>With dev:// the gateway knows one address only, the primary's client gateway: say which, and how to name another.</summary>
+        private string Where() => cluster.PrimaryGateway is { } primary
+            ? $". It looks for the primary node's gateway at {primary}; if that node was started with another --gateway-port, say so: dev://{cluster.PrimarySilo}?gateway=PORT"
+            : string.Empty;
     }
 }

@@ -79,5 +79,19 @@ public sealed class StackReloadTests
         var kept = await ProcessesAsync();
         Assert.Equal(["api", "db", "worker"], kept.Keys.Order(StringComparer.Ordinal));
         Assert.All(kept.Values, p => Assert.Equal("running", p.GetProperty("status").GetString()));
+
+        // Nor does one the YAML parser itself chokes on (an unclosed '[' to the end): the file watcher reloads it as well,
+        // and the node stays up with what it runs.
+        await File.WriteAllTextAsync(stack.File("brummer.yaml"), "processes:\n  db: [\n  api:\n    command: x\n", ct);
+        using var choked = await http.PostAsJsonAsync(new Uri("api/reload", UriKind.Relative), new { }, ct);
+        var chokedError = JsonDocument.Parse(await choked.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("nodes")[0].GetProperty("error").GetString();
+        Assert.StartsWith($"{stack.File("brummer.yaml")}:", chokedError, StringComparison.Ordinal);
+        Assert.Contains("invalid YAML", chokedError, StringComparison.Ordinal);
+        await Eventually.UntilAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync(new Uri("api/nodes", UriKind.Relative), ct)).RootElement.GetProperty("nodes")[0].Clone(),
+            n => n.TryGetProperty("definitions_error", out var e) && e.GetString()!.Contains("invalid YAML", StringComparison.Ordinal),
+            "the node to report the YAML error");
+        var still = await ProcessesAsync();
+        Assert.All(still.Values, p => Assert.Equal("running", p.GetProperty("status").GetString()));
     }
 }

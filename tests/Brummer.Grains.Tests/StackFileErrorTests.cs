@@ -249,6 +249,17 @@ public sealed class StackFileErrorTests
         Assert.StartsWith("4:4: invalid YAML: ", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("processes:\n  broken: [\n  web:\n    command: x\n")]
+    [InlineData("processes:\n  web: {command: 'x\n")]
+    [InlineData("processes: [")]
+    public void Load_UnterminatedYaml_IsARefusalWithAPosition_NeverAParserCrash(string yaml)
+    {
+        var message = Refusal(yaml);
+
+        Assert.Matches(@"^\d+:\d+: invalid YAML", message);
+    }
+
     [Fact]
     public void Load_RequiredVariableUnset_SaysWhichAndWhere()
     {

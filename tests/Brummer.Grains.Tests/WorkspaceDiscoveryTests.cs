@@ -73,7 +73,7 @@ public sealed class WorkspaceDiscoveryTests
     [Theory]
     [InlineData("package.json", """{ "workspaces": "packages/*" }""", "\"workspaces\" must be an array of globs")]
     [InlineData("pnpm-workspace.yaml", "packages: 'apps/*'\n", "line 1, column 11: \"packages\" must be a list")]
-    [InlineData("pnpm-workspace.yaml", "packages:\n  - [apps\n", "invalid YAML at line 3")]
+    [InlineData("pnpm-workspace.yaml", "packages:\n  - [apps\n", ":3:1: invalid YAML: ")]
     [InlineData("package.json", """{ "workspaces": ["apps/{web,api"] }""", "workspace glob \"apps/{web,api\" is not valid")]
     public void Discover_MalformedWorkspaceDeclaration_NamesTheFileAndWhatIsAccepted(string file, string content, string expected)
     {

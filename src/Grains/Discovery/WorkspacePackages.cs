@@ -65,15 +65,11 @@ internal static class WorkspacePackages
 
     private static List<string> ReadPnpm(string path)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
             using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new ScriptDiscoveryException($"{path}: invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
+            stream = YamlText.Load(path, reader);
         }
         catch (IOException ex)
         {

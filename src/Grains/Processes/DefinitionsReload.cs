@@ -47,9 +47,13 @@ public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader
             }
             catch (ScriptDiscoveryException ex)
             {
-                logger.LogWarning("Definitions of node {Node} not reloaded; still running the previous ones: {Error}", processes.Node, ex.Message);
-                processes.Refused(ex.Message);
-                return new ReloadResult(processes.Node, [], [], [], [], ex.Message);
+                return Refuse(ex.Message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A reader fault (a parser bug on odd input, a file system error): the node keeps what it runs all the same.
+                logger.LogError(ex, "Reading the definitions of node {Node} failed unexpectedly", processes.Node);
+                return Refuse($"{processes.Catalog.Directory}: the definition files could not be read: {ex.Message}");
             }
 
             var changes = await processes.ApplyAsync(next, CancellationToken.None).ConfigureAwait(false);
@@ -62,6 +66,13 @@ public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader
         {
             _one.Release();
         }
+    }
+
+    private ReloadResult Refuse(string error)
+    {
+        logger.LogWarning("Definitions of node {Node} not reloaded; still running the previous ones: {Error}", processes.Node, error);
+        processes.Refused(error);
+        return new ReloadResult(processes.Node, [], [], [], [], error);
     }
 
     public void Dispose() => _one.Dispose();

@@ -52,7 +52,15 @@ internal sealed class DefinitionsWatcher(NodeProcesses processes, DefinitionsRel
                     // more events of the same save
                 }
 
-                await reload.ReloadAsync().WaitAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await reload.ReloadAsync().WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+                {
+                    // An edit must never take the node down: it keeps running what it runs, and the next save tries again.
+                    logger.LogError(ex, "Reloading the definitions of node {Node} after a file change failed", processes.Node);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

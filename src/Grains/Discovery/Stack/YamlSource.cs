@@ -10,9 +10,6 @@ namespace Brummer.Grains.Discovery.Stack;
 /// </summary>
 internal sealed class YamlSource(string path)
 {
-    // YamlDotNet refuses a repeated key while loading, with this message and the repeated key's position.
-    private const string DuplicateKeyPrefix = "Duplicate key ";
-
     public string Path { get; } = path;
 
     public string FileName => System.IO.Path.GetFileName(Path);
@@ -35,20 +32,7 @@ internal sealed class YamlSource(string path)
             throw new ScriptDiscoveryException($"{Path}: cannot be read: {ex.Message}", ex);
         }
 
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex) when (ex.Message.StartsWith(DuplicateKeyPrefix, StringComparison.Ordinal))
-        {
-            var key = ex.Message[DuplicateKeyPrefix.Length..];
-            throw new ScriptDiscoveryException($"{Path}:{ex.Start.Line}:{ex.Start.Column}: duplicate key '{Shorten(key)}'; each key may appear once in a mapping.", ex);
-        }
-        catch (YamlException ex)
-        {
-            throw new ScriptDiscoveryException($"{Path}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}", ex);
-        }
+        var stream = YamlText.Load(Path, new StringReader(text));
 
         return stream.Documents.Count switch
         {
