@@ -99,6 +99,23 @@ public sealed class SickNodeTests(ITestOutputHelper output)
         Assert.Contains("Node 'b' left the cluster", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Redis_EveryNodeGone_ReloadSaysSo_InsteadOfAnsweringNothing()
+    {
+        var redis = ProcessCluster.RequireStore("BRUMMER_TEST_REDIS");
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["server"] = Dummy.Command("sleep") });
+        await using var cluster = new ProcessCluster(ProcessCluster.RedisUrl(redis));
+        var a = await cluster.StartNodeAsync("a", stack.Path, 0, 0);
+        var mcp = await cluster.StartGatewayAsync();
+        await NodesAsync(mcp, n => n.GetValueOrDefault("a") == "up", "a up");
+
+        Assert.Equal(0, await a.TerminateAsync());
+        await NodesAsync(mcp, n => n.GetValueOrDefault("a") == "left", "a left");
+        var error = await mcp.CallErrorAsync("stack_reload", new { });
+
+        Assert.Contains("No node can be reloaded now: a is left.", error, StringComparison.Ordinal);
+    }
+
     private static Task<Dictionary<string, string>> NodesAsync(McpClient mcp, Func<Dictionary<string, string>, bool> done, string what) =>
         Eventually.UntilAsync(
             async () => (await mcp.CallAsync("nodes_list")).GetProperty("nodes").EnumerateArray()

@@ -13,7 +13,15 @@ public sealed class StackService(ClusterTargets targets, NodeCalls calls, IOptio
     {
         node = Arguments.OptionalName(node, "node");
         var now = time.GetUtcNow();
-        var nodes = targets.Nodes(name: null, node).Where(n => node is not null || n.IsReachable(now)).ToList();
+        var known = targets.Nodes(name: null, node);
+        var nodes = known.Where(n => node is not null || n.IsReachable(now)).ToList();
+        if (nodes.Count == 0)
+        {
+            throw new GatewayException(GatewayErrorKind.Unavailable, known.Count == 0
+                ? "No node has joined the cluster yet: there is nothing to reload."
+                : $"No node can be reloaded now: {string.Join(", ", known.Select(n => $"{n.Name} is {n.StatusAt(now)}"))}.");
+        }
+
         var results = await Task.WhenAll(nodes.Select(async n =>
         {
             // A reload stops removed processes and restarts changed ones: as long as a stop may take, and then some.
