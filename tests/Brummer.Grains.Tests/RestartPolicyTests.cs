@@ -105,6 +105,29 @@ public sealed class RestartPolicyTests
     }
 
     [Fact]
+    public async Task ReadinessExecProbe_RunsInTheProcessEnvironment_WhereItRuns()
+    {
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["web"] = ["sleep"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>>
+            {
+                ["web"] = d => d with
+                {
+                    Environment = d.Environment.SetItem("GREETING", "hi"),
+                    Readiness = new ProbeDefinition(new ExecCheck("""[ "$BRUMMER_NODE" = n1 ] && [ "$BRUMMER_SCRIPT" = web ] && [ "$GREETING" = hi ]"""))
+                    {
+                        Period = TimeSpan.FromMilliseconds(200),
+                    },
+                },
+            });
+
+        await node["web"].StartAsync(TestContext.Current.CancellationToken);
+
+        var ready = await node.WaitForAsync("web", p => p.Health == ProcessHealth.Ready, "ready by its exec probe");
+        Assert.Equal(ProcessStatus.Running, ready.Status);
+    }
+
+    [Fact]
     public async Task ReadinessLogProbe_LinePrintedTheMomentItStarts_IsReady()
     {
         // sh prints before the spawn call has even returned to the node: the probe must already be watching. Several

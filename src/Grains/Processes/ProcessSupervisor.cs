@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Logs;
@@ -58,7 +59,7 @@ public sealed class ProcessSupervisor
         _logger = logger;
         Output = new ProcessOutput(options, time);
         _status = new StatusProjector(script.Name, table, Output, options, time);
-        _probes = new ProcessProbes(script, time, logger, watchdog);
+        _probes = new ProcessProbes(AsRunHere(script), time, logger, watchdog);
         _backoff = new RestartBackoff(script.Availability, time);
     }
 
@@ -172,7 +173,7 @@ public sealed class ProcessSupervisor
         await EnterAsync(ControlDeadline.None, cancellationToken).ConfigureAwait(false);
         try
         {
-            var probes = new ProcessProbes(script, _time, _logger, _watchdog);
+            var probes = new ProcessProbes(AsRunHere(script), _time, _logger, _watchdog);
             Volatile.Write(ref _script, script);
             _probes = probes;
             lock (_policyGate)
@@ -325,7 +326,7 @@ public sealed class ProcessSupervisor
         var command = Cli.Wrap(setsid)
             .WithArguments(args => args.Add("-w").Add(program).Add(script.Arguments))
             .WithWorkingDirectory(script.WorkingDirectory)
-            .WithEnvironmentVariables(env => env.Set(script.Environment!).Set("BRUMMER_NODE", Node).Set("BRUMMER_SCRIPT", script.Name))
+            .WithEnvironmentVariables(env => env.Set(RunEnvironment(script, Node)!))
             .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stdout, line)))
             .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stderr, line)))
             .WithValidation(CommandResultValidation.None);
@@ -457,6 +458,12 @@ public sealed class ProcessSupervisor
         // It exited on its own just before: the watcher may have scheduled a restart this stop must cancel.
         CancelWait();
     }
+
+    /// <summary>The process's environment: its definition's, plus where it runs (exec probes see the same).</summary>
+    private static ImmutableSortedDictionary<string, string> RunEnvironment(ScriptDefinition script, string node) =>
+        script.Environment.SetItem("BRUMMER_NODE", node).SetItem("BRUMMER_SCRIPT", script.Name);
+
+    private ScriptDefinition AsRunHere(ScriptDefinition script) => script with { Environment = RunEnvironment(script, Node) };
 
     private void ResetBackoff()
     {
