@@ -94,13 +94,10 @@ public sealed class NodeProcesses
         ProcessDependencies.Holds(dependency.Condition, needed.Current);
 
     /// <summary>Starts every process defined to start with its node (in dependency order: each waits for what it needs).</summary>
-    public async Task StartAutostartAsync(CancellationToken cancellationToken = default)
-    {
-        foreach (var supervisor in All.Where(s => s.Definition.Autostart && !s.IsActive))
-        {
-            await RunAsync(supervisor.Name, ControlDeadline.None, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task StartAutostartAsync(CancellationToken cancellationToken = default) =>
+        // Concurrently: each spawn takes tens of ms, and a process that needs another waits for it (pending) anyway.
+        Task.WhenAll(All.Where(s => s.Definition.Autostart && !s.IsActive)
+            .Select(s => Task.Run(() => RunAsync(s.Name, ControlDeadline.None, cancellationToken), cancellationToken)));
 
     /// <summary>
     /// Until cancelled: at every status change here or on a followed node, tells every process a dependency may have

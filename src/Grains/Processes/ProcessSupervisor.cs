@@ -213,7 +213,9 @@ public sealed class ProcessSupervisor
         var wait = Volatile.Read(ref _wait);
         if (wait is { Kind: ProcessStatus.Pending } && unmet is null)
         {
-            _ = StartPendingAsync(wait);
+            // Off the caller: a change wakes a whole level of dependents, and each spawn takes tens of ms; started one
+            // after the other, the last of twenty would wait for the nineteen before it.
+            _ = Task.Run(() => StartPendingAsync(wait));
             return;
         }
 
