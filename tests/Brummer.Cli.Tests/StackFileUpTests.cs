@@ -87,6 +87,15 @@ public sealed class StackFileUpTests
         Assert.Matches(@"NODE\s+NAME\s+STATUS\s+HEALTH\s+PID", status.Output);
         Assert.Matches(@"solo\s+db\s+running\s+ready\s+\d+", status.Output);
         Assert.Matches(@"solo\s+api\s+pending\s+-\s+-\s+.*waiting for other/migrate \(process_completed_successfully\): ", status.Output);
+
+        var pending = await BrummerProcess.RunAsync("status", "--status", "pending", "--gateway", gateway);
+        var failed = await BrummerProcess.RunAsync("status", "--status", "failed", "--gateway", gateway);
+        var wrong = await BrummerProcess.RunAsync("status", "--status", "crashed", "--gateway", gateway);
+        Assert.Matches(@"solo\s+api\s+pending", pending.Output);
+        Assert.DoesNotMatch(@"solo\s+db\s+", pending.Output);
+        Assert.Equal("No process matches.", failed.Output.Trim());
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("'status' takes process statuses separated by commas", wrong.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -145,7 +145,7 @@ public sealed class McpToolsTests(ClusterFixture cluster)
         Assert.Equal(structured.GetProperty("processes").GetArrayLength(), lines.Length - 1);
         Assert.Contains(lines, l => l.StartsWith($"{ClusterFixture.Node}/ok succeeded", StringComparison.Ordinal) && l.Contains("exit 0", StringComparison.Ordinal) && l.EndsWith("| built", StringComparison.Ordinal));
         var schema = tools.Single(t => t.Name == "scripts_status").ProtocolTool.OutputSchema!.Value;
-        Assert.Equal(["as_of", "nodes", "processes"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["as_of", "cursor", "nodes", "processes"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]

@@ -18,10 +18,12 @@ internal static class ClientCommands
 
         var status = new Command("status", "Shows the status of every script's process on every node.") { json, nodeFilter };
         var statusName = new Option<string?>("--name") { Description = "Only this script." };
+        var statusStatus = new Option<string?>("--status") { Description = "Only processes in these statuses, comma-separated (e.g. failed,restarting); '!' first for every other one (e.g. '!running')." };
         status.Options.Add(statusName);
+        status.Options.Add(statusStatus);
         status.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
-            var query = Query(("name", parse.GetValue(statusName)), ("node", parse.GetValue(nodeFilter)));
+            var query = Query(("name", parse.GetValue(statusName)), ("node", parse.GetValue(nodeFilter)), ("status", parse.GetValue(statusStatus)));
             var body = await GetAsync(http, $"api/processes{query}", ct);
             if (parse.GetValue(json))
             {
@@ -30,7 +32,9 @@ internal static class ClientCommands
 
             var result = JsonSerializer.Deserialize<StatusResult>(body)!;
             return result.Processes.Count == 0
-                ? "No script has run yet. `brummer run NAME` starts one; `brummer scripts` lists them."
+                ? parse.GetValue(statusStatus) is null && parse.GetValue(statusName) is null
+                    ? "No script has run yet. `brummer run NAME` starts one; `brummer scripts` lists them."
+                    : "No process matches."
                 : Table.Render(
                     ["NODE", "NAME", "STATUS", "HEALTH", "PID", "SINCE", "EXIT", "RESTARTS", "DETAIL"],
                     result.Processes.Select(p => new[]

@@ -20,7 +20,8 @@ public static class ProcessesApi
         var reads = api.MapGroup(string.Empty).RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         var cached = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Reads));
         cached.MapGet("/scripts", (ScriptsService s, string? node) => s.ListScripts(node));
-        cached.MapGet("/processes", (ScriptsService s, string? name, string? node) => s.Status(name, node));
+        cached.MapGet("/processes", (ScriptsService s, string? name, string? node, string? status, string? changed_since) =>
+            s.Status(StatusQuery.Parse(name, node, status, changed_since)));
         cached.MapGet("/nodes", (ScriptsService s) => s.Nodes());
 
         var logs = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Logs));

@@ -45,7 +45,11 @@ public sealed record ProcessResult(
 public sealed record StatusResult(
     [property: JsonPropertyName("as_of"), Description("When the gateway's view was last updated (ISO-8601 UTC).")] DateTime AsOf,
     [property: JsonPropertyName("nodes"), Description("How fresh each node's part of this answer is.")] IReadOnlyList<NodeFreshnessDto> Nodes,
-    [property: JsonPropertyName("processes")] IReadOnlyList<ProcessDto> Processes);
+    [property: JsonPropertyName("processes")] IReadOnlyList<ProcessDto> Processes)
+{
+    [JsonPropertyName("cursor"), Description("Where this answer stands: pass it as changed_since to get only the processes that changed after it.")]
+    public string Cursor { get; init; } = string.Empty;
+}
 
 [Description("How fresh the gateway's view of one node is.")]
 public sealed record NodeFreshnessDto(

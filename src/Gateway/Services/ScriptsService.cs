@@ -24,30 +24,37 @@ public sealed class ScriptsService(
         return new ScriptsResult([.. nodes.SelectMany(n => n.ScriptList).Select(s => s.ToDto())]);
     }
 
-    public StatusResult Status(string? name, string? node) => Status(cache.Current, time.GetUtcNow(), name, node);
+    public StatusResult Status(StatusQuery query) => Status(cache.Current, time.GetUtcNow(), query);
 
     /// <summary>The status answer for one view of the cluster: a pure function of it and of its nodes' freshness at <paramref name="now"/>.</summary>
-    public static StatusResult Status(ClusterView view, DateTimeOffset now, string? name, string? node)
+    public static StatusResult Status(ClusterView view, DateTimeOffset now, StatusQuery query)
     {
         ArgumentNullException.ThrowIfNull(view);
-        name = Arguments.OptionalName(name, "name");
-        node = Arguments.OptionalName(node, "node");
-        IEnumerable<ProcessInfo> processes = view.Processes;
-        if (node is not null)
+        ArgumentNullException.ThrowIfNull(query);
+        IEnumerable<NodeView> nodes = query.Node is null ? view.Nodes : [ClusterTargets.RequireNode(view, query.Node)];
+        if (query.Name is not null)
         {
-            processes = ClusterTargets.RequireNode(view, node).Processes;
+            ClusterTargets.RequireScript(view, query.Name, node: null);
         }
 
-        if (name is not null)
+        var processes = new List<ProcessDto>();
+        foreach (var node in nodes)
         {
-            ClusterTargets.RequireScript(view, name, node: null);
-            processes = processes.Where(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            foreach (var process in node.Processes)
+            {
+                if ((query.Name is null || string.Equals(process.Name, query.Name, StringComparison.Ordinal)) &&
+                    (query.Statuses is not { } statuses || statuses.Keeps(process.Status)) &&
+                    (query.ChangedSince is not { } since || since.Changed(node, process)))
+                {
+                    processes.Add(process.ToDto());
+                }
+            }
         }
 
-        return new StatusResult(
-            view.AsOf.UtcDateTime,
-            [.. view.Nodes.Select(n => n.ToFreshnessDto(now))],
-            [.. processes.Select(p => p.ToDto())]);
+        return new StatusResult(view.AsOf.UtcDateTime, [.. view.Nodes.Select(n => n.ToFreshnessDto(now))], processes)
+        {
+            Cursor = StatusCursor.Of(view),
+        };
     }
 
     public NodesResult Nodes()

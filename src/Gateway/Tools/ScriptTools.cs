@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Services;
@@ -21,21 +22,27 @@ public sealed class ScriptTools(ScriptsService scripts, StatusAnswers answers)
         scripts.ListScripts(node);
 
     [McpServerTool(Name = "scripts_status", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(StatusResult))]
-    [Description("Status of the processes of every script that has run, on every node: status, pid, times, exit code, restarts, last output line; and each node's freshness. Cheap (answered from the gateway's cache, no node is called): poll it freely.")]
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
+    [Description("Status of the processes of every script that has run, on every node: status, health, pid, times, exit code, restarts, last output line, what it waits for; and each node's freshness. " +
+        "Cheap (answered from the gateway's cache, no node is called): poll it freely. To keep answers small, narrow them: status (e.g. failed,restarting or !running) " +
+        "and changed_since (the cursor of your previous answer: only the processes that changed after it).")]
     public CallToolResult Status(
         [Description("Only this script. Omit for all.")] string? name = null,
-        [Description("Only this node. Omit for all nodes.")] string? node = null)
+        [Description("Only this node. Omit for all nodes.")] string? node = null,
+        [Description("Only processes in these statuses, comma-separated (pending, starting, running, stopping, stopped, succeeded, failed, restarting, lost); '!' first for every other one, e.g. !running.")] string? status = null,
+        [Description("The cursor of an earlier answer: only the processes that changed after it.")] string? changed_since = null)
     {
-        if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(node))
+        var query = StatusQuery.Parse(name, node, status, changed_since);
+        if (query.IsEverything)
         {
             return answers.Everything(); // The common poll: serialized once per view, not once per call.
         }
 
-        var result = scripts.Status(name, node);
+        var result = scripts.Status(query);
         return new CallToolResult
         {
             StructuredContent = JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions),
-            Content = [new TextContentBlock { Text = StatusText.Render(result) }],
+            Content = [new TextContentBlock { Text = StatusText.Render(result, narrowed: true) }],
         };
     }
 }

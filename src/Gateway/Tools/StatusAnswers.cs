@@ -55,7 +55,7 @@ public sealed class StatusAnswers(ClusterStatusCache cache, TimeProvider time)
     {
         public static Answer Build(ClusterView view, DateTimeOffset now, (long, long) heard)
         {
-            var result = ScriptsService.Status(view, now, name: null, node: null);
+            var result = ScriptsService.Status(view, now, StatusQuery.Everything);
             // The SDK's own options, so the structured content is what the SDK would have written.
             return new Answer(view, heard, JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions), StatusText.Render(result));
         }

@@ -11,7 +11,8 @@ namespace Brummer.Gateway.Tools;
 /// </summary>
 internal static class StatusText
 {
-    public static string Render(StatusResult result)
+    /// <param name="narrowed">The answer was filtered, so an empty one means nothing matched, not nothing ran.</param>
+    public static string Render(StatusResult result, bool narrowed = false)
     {
         var text = new StringBuilder(64 + (result.Processes.Count * 96));
         text.Append(CultureInfo.InvariantCulture, $"as_of {Time(result.AsOf)}; nodes:");
@@ -20,10 +21,10 @@ internal static class StatusText
             text.Append(CultureInfo.InvariantCulture, $" {node.Name} {node.Status} (heard {Time(node.AsOf)})");
         }
 
-        text.Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"; cursor {result.Cursor}\n");
         if (result.Processes.Count == 0)
         {
-            text.Append("no process has run yet (scripts_list shows what can run)\n");
+            text.Append(narrowed ? "no process matches\n" : "no process has run yet (scripts_list shows what can run)\n");
         }
 
         foreach (var p in result.Processes)
