@@ -13,20 +13,22 @@ public sealed class StatusFilterToolTests(ClusterFixture cluster)
     [Fact]
     public async Task ScriptsStatus_ChangedSince_ReturnsOnlyWhatChangedAfterTheEarlierAnswer()
     {
-        await cluster.CallAsync("scripts_run", new { name = "ok" });
-        await cluster.CallAsync("wait_for", new { name = "ok", condition = "succeeded" });
+        // A process that prints nothing: once running, nothing about it changes by itself.
+        await cluster.CallAsync("scripts_run", new { name = "churn06" });
+        await cluster.CallAsync("wait_for", new { name = "churn06", condition = "running" });
         var before = await cluster.CallAsync("scripts_status");
 
         await cluster.CallAsync("scripts_run", new { name = "churn05" });
         var changed = await cluster.CallAsync("scripts_status", new { changed_since = before.GetProperty("cursor").GetString() });
         var text = McpCalls.Text(await cluster.CallRawAsync("scripts_status", new { changed_since = changed.GetProperty("cursor").GetString() }));
 
-        Assert.Contains("ok", Names(before));
+        Assert.Contains("churn06", Names(before));
         Assert.Contains("churn05", Names(changed));
-        Assert.DoesNotContain("ok", Names(changed));
+        Assert.DoesNotContain("churn06", Names(changed));
         Assert.NotEqual(before.GetProperty("cursor").GetString(), changed.GetProperty("cursor").GetString());
         Assert.Contains("; cursor ", text, StringComparison.Ordinal);
         await cluster.CallAsync("scripts_stop", new { name = "churn05" });
+        await cluster.CallAsync("scripts_stop", new { name = "churn06" });
     }
 
     [Fact]

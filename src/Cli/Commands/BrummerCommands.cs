@@ -18,8 +18,9 @@ public static class BrummerCommands
 
         var root = new RootCommand(
             """
-            Brummer runs your dev scripts (package.json scripts) on one machine or many, and lets you and AI agents
-            see and control all of them from one place: MCP at http://127.0.0.1:7777/mcp, a JSON API, and this CLI.
+            Brummer runs your dev scripts (package.json scripts, or a stack of commands in a brummer.yaml: env,
+            dependency order across machines, readiness probes, restarts) on one machine or many, and lets you and AI
+            agents see and control all of them from one place: MCP at http://127.0.0.1:7777/mcp, a JSON API, this CLI.
 
             One machine:  brummer up --dir path/to/project
             Many:         brummer node --name a --dir path --cluster redis://host:6379   (on each machine)
