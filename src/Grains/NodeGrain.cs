@@ -13,8 +13,16 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
     // Starts at 0 on every activation, so the first push after a reactivation carries every process: a full view.
     private long _pushedVersion;
 
+    // Set by the goodbye: gateways have the final state, and the silo is going down, where a push only fails (loudly).
+    private bool _left;
+
     public Task PushAsync()
     {
+        if (_left)
+        {
+            return Task.CompletedTask;
+        }
+
         // Unchanged since the last push: an empty delta, which gateways take as a heartbeat.
         var snapshot = table.Snapshot;
         var delta = NodeDelta.Since(snapshot, _pushedVersion, time.GetUtcNow());
@@ -37,6 +45,7 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
 
     public async Task LeaveAsync()
     {
+        _left = true;
         var snapshot = table.Snapshot;
         // Every process, not only those changed since the last push: that push is one-way and may still be in flight
         // (or lost), and a gateway drops whatever arrives after the goodbye as stale.
