@@ -11,7 +11,7 @@ namespace Brummer.Grains.Processes;
 /// followed node's feed (as gateways do) and long-polls the membership, so a node that joins, restarts or leaves is
 /// (re)subscribed or forgotten as soon as the cluster knows. Nothing here asks a node for a process's state in a loop.
 /// </summary>
-internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, ILogger<RemoteProcesses> logger)
+internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<RemoteProcesses> logger)
     : BackgroundService, IRemoteProcesses, IStatusObserver
 {
     private static readonly TimeSpan MembershipWait = TimeSpan.FromSeconds(20);
@@ -61,8 +61,12 @@ internal sealed class RemoteProcesses(IGrainFactory grains, TimeProvider time, I
         return process is not null && !_members.ContainsKey(node) ? process with { Status = ProcessStatus.Lost } : process;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken serviceStopping)
     {
+        // From the first moment of the host's shutdown, not only this service's: the silo starts shutting down before
+        // this service is stopped, and a long-poll sent then fails, logged as an error on every clean exit.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(serviceStopping, lifetime.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         var known = -1L;
         var renewed = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
