@@ -72,17 +72,9 @@ public static class ProcessesApi
         w.WaitAsync(
             name,
             node,
-            WaitConditions.Parse(condition, "for") ?? throw new GatewayException(GatewayErrorKind.BadRequest, $"'for' is required: {WaitConditions.Names}."),
+            WaitConditions.Require(condition, "for"),
             Arguments.WaitTimeout(QueryValues.Int(timeout, "timeout"), "timeout"),
             ct);
-
-    private static async Task<RunScriptResult> RunAsync(ScriptsService s, WaitService w, string name, string? node, string? wait, string? timeout, CancellationToken ct)
-    {
-        var condition = WaitConditions.ParseForRun(wait, "wait");
-        var waitTime = WaitService.RunTimeout(condition, QueryValues.Int(timeout, "timeout"), "timeout");
-        var run = await s.RunAsync(name, node, ct);
-        return condition is null ? run : await w.AfterRunAsync(run, condition.Value, waitTime!.Value, ct);
-    }
 
     private static async Task<object> ControlAsync(ScriptsService s, WaitService w, string action, string name, string? node, string? wait, string? timeout, CancellationToken ct)
     {
@@ -93,7 +85,7 @@ public static class ProcessesApi
 
         return action switch
         {
-            "run" => await RunAsync(s, w, name, node, wait, timeout, ct),
+            "run" => await w.RunAsync(s, name, node, wait, QueryValues.Int(timeout, "timeout"), "timeout", ct),
             "stop" => await s.StopAsync(name, node, ct),
             "restart" => await s.RestartAsync(name, node, ct),
             _ => throw new GatewayException(GatewayErrorKind.NotFound, $"Unknown action {InputText.Quote(action)}: use run, stop or restart."),

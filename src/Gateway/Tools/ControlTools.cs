@@ -18,19 +18,14 @@ public sealed class ControlTools(ScriptsService scripts, WaitService waits)
     [Description("Starts a script and returns once its OS process exists (pid known). If it is already running nothing new starts and already_running is true. " +
         "With wait: ready (or running) it returns only once the process serves (readiness probe passed, or running when it has none), so one call starts a service and waits for it; " +
         "if it fails first or is not ready within timeout_seconds the answer is an error saying so (the process was started all the same). Without wait, use wait_for or scripts_status afterwards.")]
-    public async Task<RunScriptResult> Run(
+    public Task<RunScriptResult> Run(
         [Description("The script name, as listed by scripts_list.")] string name,
         [Description(ScriptTools.NodeDescription)] string? node = null,
         [Description("ready or running: return only once the process is. Omit to return as soon as it is started.")] string? wait = null,
         [Description("With wait: " + WaitTools.TimeoutDescription)] int? timeout_seconds = null,
         IProgress<ProgressNotificationValue>? progress = null,
-        CancellationToken cancellationToken = default)
-    {
-        var condition = WaitConditions.ParseForRun(wait, "wait");
-        var timeout = WaitService.RunTimeout(condition, timeout_seconds, "timeout_seconds");
-        var run = await scripts.RunAsync(name, node, cancellationToken);
-        return condition is null ? run : await waits.AfterRunAsync(run, condition.Value, timeout!.Value, cancellationToken, McpWaitProgress.From(progress));
-    }
+        CancellationToken cancellationToken = default) =>
+        waits.RunAsync(scripts, name, node, wait, timeout_seconds, "timeout_seconds", cancellationToken, McpWaitProgress.From(progress));
 
     [McpServerTool(Name = "scripts_stop", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]
     [Description("Stops a script's whole process tree (SIGTERM, then SIGKILL after the stop timeout) and returns once none of it is left. Its status becomes stopped.")]

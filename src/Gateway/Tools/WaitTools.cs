@@ -33,7 +33,7 @@ public sealed class WaitTools(WaitService waits)
         waits.WaitAsync(
             name,
             node,
-            WaitConditions.Parse(condition, "condition") ?? throw new GatewayException(GatewayErrorKind.BadRequest, $"'condition' is required: {WaitConditions.Names}."),
+            WaitConditions.Require(condition, "condition"),
             Arguments.WaitTimeout(timeout_seconds, "timeout_seconds"),
             cancellationToken,
             McpWaitProgress.From(progress));

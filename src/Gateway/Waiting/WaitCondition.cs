@@ -64,6 +64,10 @@ public static class WaitConditions
         _ => throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' must be {Names}; got {InputText.Quote(text)}."),
     };
 
+    /// <summary>A condition that must be given, in <paramref name="argument"/>.</summary>
+    public static WaitCondition Require(string? text, string argument) =>
+        Parse(text, argument) ?? throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' is required: {Names}.");
+
     /// <summary>What a run may wait for before it answers (<paramref name="argument"/>): running or ready; null when omitted.</summary>
     public static WaitCondition? ParseForRun(string? text, string argument) => text switch
     {

@@ -47,6 +47,20 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
         : Arguments.WaitTimeout(seconds, argument);
 
     /// <summary>
+    /// A run on request that may then wait (<c>wait</c>: ready or running) for the process to serve. The wait's
+    /// arguments are checked before anything starts; <paramref name="timeoutArgument"/> names the caller's timeout.
+    /// </summary>
+    public async Task<RunScriptResult> RunAsync(
+        ScriptsService scripts, string? name, string? node, string? wait, int? timeoutSeconds, string timeoutArgument, CancellationToken cancellationToken, IProgress<WaitProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(scripts);
+        var condition = WaitConditions.ParseForRun(wait, "wait");
+        var timeout = RunTimeout(condition, timeoutSeconds, timeoutArgument);
+        var run = await scripts.RunAsync(name, node, cancellationToken);
+        return condition is null ? run : await AfterRunAsync(run, condition.Value, timeout!.Value, cancellationToken, progress);
+    }
+
+    /// <summary>
     /// After a run (an operate action, in the control lane): gives the control lane its permit back, then waits for the
     /// started process to be running or ready. The answer is the run's, with the process as it was when ready.
     /// </summary>
