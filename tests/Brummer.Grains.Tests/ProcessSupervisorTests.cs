@@ -36,7 +36,10 @@ public sealed class ProcessSupervisorTests
 
         Assert.All(again, r => Assert.True(r.AlreadyRunning));
         Assert.All(again, r => Assert.Equal(first.Process.Pid, r.Process.Pid));
-        Assert.Equal([first.Process.Pid!.Value], OsProcesses.WithCommandLine(marker));
+        // Read until the process shows its command line: during an exec (setsid handing over to the program) the
+        // kernel briefly shows none, and a read then finds nothing.
+        var running = await Eventually.UntilAsync(() => Task.FromResult(OsProcesses.WithCommandLine(marker)), l => l.Count > 0, "the process's command line");
+        Assert.Equal([first.Process.Pid!.Value], running);
     }
 
     [Fact]
