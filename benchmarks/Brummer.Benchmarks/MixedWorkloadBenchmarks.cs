@@ -7,11 +7,11 @@ namespace Brummer.Benchmarks;
 
 /// <summary>
 /// 80 % lookups by name, 20 % writes of a freshly allocated <see cref="ProcessInfo"/>, on threads = cores, cycling
-/// over all 100 scripts. Brummer's table publishes each write (new cell value, new version, new node snapshot);
+/// over all 100 scripts. Brummer's table publishes each write (new cell value, new version);
 /// the baselines store the value in a <see cref="Dictionary{TKey, TValue}"/> under a lock or a reader-writer lock;
-/// <see cref="LazySnapshotStatusTable"/> is the alternative design that defers the node snapshot to its next read.
-/// The "+ list" category turns one read in 100 (counted down, no division) into a list of all processes, so the lazy design pays its rebuilds
-/// (far more often than the status publisher would ask). The "publish" category is one writer alone, to show what
+/// <see cref="EagerSnapshotStatusTable"/> is the table's previous design (a new node snapshot per write).
+/// The "+ list" category turns one read in 100 (counted down, no division) into a consistent list of all processes
+/// (the table copies them into the thread's buffer; the lock baseline copies under the lock into a new array). The "publish" category is one writer alone, to show what
 /// a single write costs. Go counterparts: BenchmarkMixedWorkloadMapMutex / BenchmarkMixedWorkloadSyncMap.
 /// </summary>
 [MemoryDiagnoser]
@@ -31,13 +31,14 @@ public class MixedWorkloadBenchmarks : IDisposable
     private ParallelLoop _parallel = null!;
     private string[][] _keys = [];
     private long[] _sinks = [];
+    private ProcessInfo[][] _buffers = [];
     private Action<int> _table = null!;
     private Action<int> _lock = null!;
     private Action<int> _readerWriter = null!;
-    private Action<int> _lazy = null!;
+    private Action<int> _eager = null!;
     private Action<int> _tableList = null!;
     private Action<int> _lockList = null!;
-    private Action<int> _lazyList = null!;
+    private Action<int> _eagerList = null!;
     private int _next;
 
     [GlobalSetup]
@@ -49,13 +50,14 @@ public class MixedWorkloadBenchmarks : IDisposable
         // Each thread has its own key instances, built once here, never in the timed loop.
         _keys = [.. Enumerable.Range(0, _parallel.Threads).Select(_ => _world.Names.Select(StatusWorld.KeyFor).ToArray())];
         _sinks = new long[_parallel.Threads * 16];
+        _buffers = [.. Enumerable.Range(0, _parallel.Threads).Select(_ => new ProcessInfo[StatusWorld.ProcessCount])];
         _table = worker => TableWorkload(worker, NoList);
         _lock = worker => LockWorkload(worker, NoList);
         _readerWriter = ReaderWriterWorkload;
-        _lazy = worker => LazyWorkload(worker, NoList);
+        _eager = worker => EagerWorkload(worker, NoList);
         _tableList = worker => TableWorkload(worker, ListEvery);
         _lockList = worker => LockWorkload(worker, ListEvery);
-        _lazyList = worker => LazyWorkload(worker, ListEvery);
+        _eagerList = worker => EagerWorkload(worker, ListEvery);
     }
 
     [GlobalCleanup]
@@ -76,7 +78,7 @@ public class MixedWorkloadBenchmarks : IDisposable
     public void RwLock_Dictionary_Parallel() => _parallel.Run(_readerWriter);
 
     [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory(Mixed)]
-    public void LazySnapshot_GetAndPublish_Parallel() => _parallel.Run(_lazy);
+    public void Eager_GetAndPublish_Parallel() => _parallel.Run(_eager);
 
     [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory(MixedWithList)]
     public void Table_GetPublishList_Parallel() => _parallel.Run(_tableList);
@@ -85,7 +87,7 @@ public class MixedWorkloadBenchmarks : IDisposable
     public void Lock_DictionaryCopy_Parallel() => _parallel.Run(_lockList);
 
     [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory(MixedWithList)]
-    public void LazySnapshot_GetPublishList_Parallel() => _parallel.Run(_lazyList);
+    public void Eager_GetPublishList_Parallel() => _parallel.Run(_eagerList);
 
     [Benchmark(OperationsPerInvoke = Writes), BenchmarkCategory(Write)]
     public long Table_Publish()
@@ -124,9 +126,9 @@ public class MixedWorkloadBenchmarks : IDisposable
     }
 
     [Benchmark(OperationsPerInvoke = Writes), BenchmarkCategory(Write)]
-    public long LazySnapshot_Publish()
+    public long Eager_Publish()
     {
-        var table = _world.LazyTable;
+        var table = _world.EagerTable;
         var names = _world.Names;
         var sum = 0L;
         for (var i = 0; i < Writes; i++)
@@ -148,6 +150,7 @@ public class MixedWorkloadBenchmarks : IDisposable
     {
         var table = _world.Table;
         var keys = _keys[worker];
+        var buffer = _buffers[worker];
         var count = _parallel.Share(Operations, worker);
         var key = worker * 37 % keys.Length;
         var untilList = listEvery;
@@ -161,7 +164,8 @@ public class MixedWorkloadBenchmarks : IDisposable
             else if (--untilList == 0)
             {
                 untilList = listEvery;
-                sum += table.Snapshot.Processes.Length;
+                table.TryCopyProcesses(buffer, out var written, out _);
+                sum += written;
             }
             else
             {
@@ -177,9 +181,9 @@ public class MixedWorkloadBenchmarks : IDisposable
         _sinks[worker * 16] += sum;
     }
 
-    private void LazyWorkload(int worker, int listEvery)
+    private void EagerWorkload(int worker, int listEvery)
     {
-        var table = _world.LazyTable;
+        var table = _world.EagerTable;
         var keys = _keys[worker];
         var count = _parallel.Share(Operations, worker);
         var key = worker * 37 % keys.Length;

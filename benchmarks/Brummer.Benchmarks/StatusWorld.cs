@@ -8,7 +8,7 @@ namespace Brummer.Benchmarks;
 /// published <see cref="ProcessInfo"/> per script, held three ways: Brummer's <see cref="NodeStatusTable"/>,
 /// a <see cref="Lock"/> + <see cref="Dictionary{TKey, TValue}"/> and a <see cref="ReaderWriterLockSlim"/> +
 /// <see cref="Dictionary{TKey, TValue}"/>. The two baselines hold the very same <see cref="ProcessInfo"/> objects.
-/// <see cref="LazyTable"/> holds the same scripts in the alternative design measured beside the table.
+/// <see cref="EagerTable"/> holds the same scripts in the table's previous design, measured beside it as "before".
 /// </summary>
 internal sealed class StatusWorld : IDisposable
 {
@@ -22,12 +22,12 @@ internal sealed class StatusWorld : IDisposable
         Names = [.. Enumerable.Range(0, ProcessCount).Select(i => $"process-{i:00}")];
         var scripts = Names.Select(name => new ScriptInfo(Node, name, $"node {name}.js", "package.json (npm)")).ToArray();
         Table = new NodeStatusTable(Node, Address, scripts, TimeProvider.System);
-        LazyTable = new LazySnapshotStatusTable(Node, Address, scripts, TimeProvider.System);
+        EagerTable = new EagerSnapshotStatusTable(Node, Address, scripts, TimeProvider.System);
 
         for (var i = 0; i < Names.Length; i++)
         {
             var published = Table.Publish(Running(Names[i], 1000 + i));
-            LazyTable.Publish(Running(Names[i], 1000 + i));
+            EagerTable.Publish(Running(Names[i], 1000 + i));
             Locked.Add(Names[i], published);
             ReaderWriter.Add(Names[i], published);
         }
@@ -40,8 +40,8 @@ internal sealed class StatusWorld : IDisposable
 
     public NodeStatusTable Table { get; }
 
-    /// <summary>The measured alternative: same contract, node snapshot rebuilt on read after a change.</summary>
-    public LazySnapshotStatusTable LazyTable { get; }
+    /// <summary>The previous design: a new node snapshot built on every write.</summary>
+    public EagerSnapshotStatusTable EagerTable { get; }
 
     public Lock Gate { get; } = new();
 

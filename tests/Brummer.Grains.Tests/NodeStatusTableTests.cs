@@ -108,13 +108,16 @@ public sealed class NodeStatusTableTests
         }
 
         table.TryGetCell("s42", out var cell);
-        var sink = 0L;
+        var buffer = new ProcessInfo[100];
+        var sink = table.Snapshot.Version; // the first read after the writes builds the snapshot; later ones share it
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10_000; i++)
         {
             sink += (int)cell.Current!.Status;
             sink += (int)table.Get("s07")!.Status;
             sink += table.Snapshot.Processes.Length;
+            Assert.True(table.TryCopyProcesses(buffer, out var written, out var version));
+            sink += written + version;
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -150,6 +153,108 @@ public sealed class NodeStatusTableTests
         await stop.CancelAsync();
         await Task.WhenAll(writers);
         Assert.True(table.Snapshot.Version > 0);
+    }
+
+    [Fact]
+    public void Write_CopiesNoOtherProcess_AndASnapshotIsBuiltOncePerChange()
+    {
+        var table = CreateTable(100);
+        for (var i = 0; i < 100; i++)
+        {
+            table.Publish(Info($"s{i:00}", ProcessStatus.Running));
+        }
+
+        var info = Info("s50", ProcessStatus.Stopped);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        table.Publish(info);
+        var perWrite = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // One stamped record; the old design copied all 100 entries (824 B) and a new snapshot per write.
+        Assert.InRange(perWrite, 1, 400);
+        var first = table.Snapshot;
+        Assert.Same(first, table.Snapshot);
+        Assert.Equal(ProcessStatus.Stopped, first.Processes[50].Status);
+        Assert.Equal(table.Version, first.Version);
+    }
+
+    [Fact]
+    public async Task Reads_UnderASingleWriter_SeeExactlyTheStateOfTheirVersion()
+    {
+        // One writer publishes s00, s01, ... s19, s00, ... with pid = version, so the state at version V is known:
+        // script i is present once V > i, with pid = the last version <= V that wrote it. A torn read shows up at once.
+        const int Scripts = 20;
+        var table = CreateTable(Scripts);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            for (var version = 1L; !stop.IsCancellationRequested; version++)
+            {
+                var name = $"s{(version - 1) % Scripts:00}";
+                table.Publish(new ProcessInfo("n1", name, ProcessStatus.Running, (int)version, DateTimeOffset.UnixEpoch, null, null, 0, null, null, 0));
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var buffer = new ProcessInfo[Scripts];
+        var checkedVersions = 0;
+        // Read while the writer runs: at least 20,000 reads, and until it has written 200,000 times.
+        while (checkedVersions < 20_000 || table.Version < 200_000)
+        {
+            var snapshot = table.Snapshot;
+            AssertStateOf(snapshot.Version, snapshot.Processes.AsSpan());
+            Assert.True(table.TryCopyProcesses(buffer, out var written, out var version));
+            AssertStateOf(version, buffer.AsSpan(0, written));
+            checkedVersions += 2;
+        }
+
+        await stop.CancelAsync();
+        await writer;
+
+        static void AssertStateOf(long version, ReadOnlySpan<ProcessInfo> processes)
+        {
+            Assert.Equal((int)Math.Min(version, Scripts), processes.Length);
+            for (var i = 0; i < processes.Length; i++)
+            {
+                var lastWrite = version - ((version - 1 - i) % Scripts);
+                Assert.Equal($"s{i:00}", processes[i].Name);
+                Assert.Equal((int)lastWrite, processes[i].Pid!.Value);
+                Assert.Equal(lastWrite, processes[i].Version);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Snapshot_UnderConcurrentReloads_ListsOnlyScriptsOfItsOwnDefinitions()
+    {
+        var table = CreateTable(4);
+        ScriptInfo[] small = [new("n1", "s00", "cmd", "test"), new("n1", "s01", "cmd", "test")];
+        ScriptInfo[] large = [.. small, new("n1", "s02", "cmd", "test"), new("n1", "s03", "cmd", "test")];
+        using var stop = new CancellationTokenSource();
+        var reloads = Task.Run(() =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                table.Define(n % 2 == 0 ? small : large);
+            }
+        }, TestContext.Current.CancellationToken);
+        var writes = Task.Run(() =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                table.Publish(Info($"s{n % 4:00}", ProcessStatus.Running));
+            }
+        }, TestContext.Current.CancellationToken);
+
+        for (var read = 0; read < 20_000; read++)
+        {
+            var snapshot = table.Snapshot;
+            var defined = snapshot.Scripts.Select(s => s.Name).ToHashSet();
+            Assert.All(snapshot.Processes, p => Assert.Contains(p.Name, defined));
+            Assert.All(snapshot.Processes, p => Assert.True(p.Version <= snapshot.Version));
+            Assert.True(snapshot.DefinitionsVersion <= snapshot.Version);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(reloads, writes);
     }
 
     [Fact]

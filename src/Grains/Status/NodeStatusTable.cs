@@ -1,25 +1,36 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using Brummer.Grains.Abstractions;
 
 namespace Brummer.Grains.Status;
 
 /// <summary>
-/// The node's lock-free table of process state. Writers (state changes, rare) serialize on a lock and publish
-/// new immutable objects; readers never lock, never allocate and never call a grain:
-/// <see cref="Get"/> is one volatile load, a dictionary probe and another volatile load; <see cref="Snapshot"/> is one
-/// volatile load of a precomputed immutable snapshot whose <see cref="NodeSnapshot.Processes"/> is shared, not copied,
-/// per read. The set of scripts can change (<see cref="Define"/>, on a reload); a script that stays keeps its cell.
+/// The node's lock-free table of process state. Readers never lock and never call a grain: <see cref="Get"/> is one
+/// volatile load, a dictionary probe and another volatile load; <see cref="TryCopyProcesses"/> reads every process at
+/// one consistent version without allocating; <see cref="Snapshot"/> is one volatile load and a compare while nothing
+/// changed, and after a change the first reader builds it once (lock-free) and every later one shares it.
+/// A write (rare: a state change or a new last line) takes the write lock to order versions and costs one record:
+/// it sets one cell and then publishes the version number, never copying the other processes. The set of scripts can
+/// change (<see cref="Define"/>, on a reload); a script that stays keeps its cell.
 /// </summary>
+/// <remarks>
+/// Consistency without a lock: a reader fixes a version V (the last one published), then reads each cell's view at V.
+/// A cell written after V still holds its previous view (<see cref="ProcessCell.ReadAt"/>), and a layout replaced after
+/// V still links its predecessor; only when two writes overtook the reader does it retry, at a newer V. So a reader
+/// retries only because writers made progress, and a writer paused mid-write holds up nobody.
+/// </remarks>
 public sealed class NodeStatusTable
 {
     private readonly TimeProvider _time;
     private readonly Lock _writeGate = new();
     private readonly ChangeSignal _changed = new();
+    private readonly string _address;
+    private readonly string? _gatewayEndpoint;
+    private readonly TimeSpan _stopAllowance;
     private Layout _layout;
     private NodeSnapshot _snapshot;
-    private TaskCompletionSource _nextChange = NewChange();
+    private TaskCompletionSource? _nextChange;
     private long _version;
 
     /// <param name="gatewayEndpoint">Where Orleans clients (gateways) reach this node directly (host:port), if it has a client gateway.</param>
@@ -30,7 +41,10 @@ public sealed class NodeStatusTable
         ArgumentNullException.ThrowIfNull(scripts);
         Node = node;
         _time = time ?? throw new ArgumentNullException(nameof(time));
-        _layout = Layout.Of([.. scripts], FrozenDictionary<string, ProcessCell>.Empty);
+        _address = address;
+        _gatewayEndpoint = gatewayEndpoint;
+        _stopAllowance = stopAllowance;
+        _layout = Layout.Of([.. scripts], FrozenDictionary<string, ProcessCell>.Empty, definitionsVersion: 0, error: null, previous: null);
         // A new incarnation per table (one per node run): lets gateways tell a restarted node from a late message.
         Incarnation = time.GetUtcNow().UtcTicks;
         _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _layout.Scripts, [], Incarnation, gatewayEndpoint, stopAllowance);
@@ -42,8 +56,21 @@ public sealed class NodeStatusTable
 
     public ImmutableArray<ScriptInfo> Scripts => Volatile.Read(ref _layout).Scripts;
 
-    /// <summary>The latest snapshot of the whole node. One volatile read; the result is immutable.</summary>
-    public NodeSnapshot Snapshot => Volatile.Read(ref _snapshot);
+    /// <summary>The latest version published (each write and each <see cref="Define"/> adds one).</summary>
+    public long Version => Volatile.Read(ref _version);
+
+    /// <summary>
+    /// The node at the latest version: immutable, shared by every reader until the next change. Built by the first
+    /// reader after a change (one allocation of the process list, no lock); every other read is two volatile loads.
+    /// </summary>
+    public NodeSnapshot Snapshot
+    {
+        get
+        {
+            var cached = Volatile.Read(ref _snapshot);
+            return cached.Version == Volatile.Read(ref _version) ? cached : Build();
+        }
+    }
 
     /// <summary>The latest view of one script's process, or null if it never ran or is unknown.</summary>
     public ProcessInfo? Get(string name) => Volatile.Read(ref _layout).Cells.TryGetValue(name, out var cell) ? cell.Current : null;
@@ -52,11 +79,33 @@ public sealed class NodeStatusTable
     public bool TryGetCell(string name, out ProcessCell cell) => Volatile.Read(ref _layout).Cells.TryGetValue(name, out cell!);
 
     /// <summary>Completes at the next publish. Any number of callers may wait; each call after it completes gets the next one.</summary>
-    public Task NextChange => Volatile.Read(ref _nextChange).Task;
+    public Task NextChange
+    {
+        get
+        {
+            // Made on demand, so a write with nobody waiting allocates nothing for waiters.
+            var next = Volatile.Read(ref _nextChange);
+            if (next is null)
+            {
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                next = Interlocked.CompareExchange(ref _nextChange, fresh, null) ?? fresh;
+            }
+
+            return next.Task;
+        }
+    }
 
     /// <summary>
-    /// Publishes a new view of one script's process, stamped with the next version, and a new node snapshot. A script
-    /// no longer defined (removed by a reload) publishes nothing: the view is returned unstamped.
+    /// Copies every process that has run, in script order, as of one version (<paramref name="version"/>) into
+    /// <paramref name="destination"/>, without locking or allocating. False, with nothing copied, when
+    /// <paramref name="destination"/> is shorter than the number of scripts (<see cref="Scripts"/>).
+    /// </summary>
+    public bool TryCopyProcesses(Span<ProcessInfo> destination, out int written, out long version) =>
+        TryRead(destination, out written, out version, out _);
+
+    /// <summary>
+    /// Publishes a new view of one script's process, stamped with the next version. A script no longer defined
+    /// (removed by a reload) publishes nothing: the view is returned unstamped.
     /// </summary>
     public ProcessInfo Publish(ProcessInfo info)
     {
@@ -64,16 +113,15 @@ public sealed class NodeStatusTable
         ProcessInfo stamped;
         lock (_writeGate)
         {
-            var layout = _layout;
-            if (!layout.Cells.TryGetValue(info.Name, out var cell))
+            if (!_layout.Cells.TryGetValue(info.Name, out var cell))
             {
                 return info;
             }
 
-            var version = ++_version;
+            var version = _version + 1;
             stamped = info with { Node = Node, Version = version };
             cell.Set(stamped);
-            PublishSnapshot(version, NextProcesses(layout, cell, stamped), layout.Scripts);
+            Volatile.Write(ref _version, version);
         }
 
         Changed();
@@ -88,78 +136,127 @@ public sealed class NodeStatusTable
     public void Define(IEnumerable<ScriptInfo> scripts, string? error = null)
     {
         ArgumentNullException.ThrowIfNull(scripts);
+        ImmutableArray<ScriptInfo> defined = [.. scripts];
         lock (_writeGate)
         {
-            var layout = Layout.Of([.. scripts], _layout.Cells);
-            _layout = layout;
-            var version = ++_version;
-            var processes = RebuildProcesses(layout);
-            PublishSnapshot(version, processes, layout.Scripts, definitionsVersion: version, error);
+            var current = _layout;
+            var version = _version + 1;
+            var layout = Layout.Of(defined, current.Cells, version, error, previous: current);
+            current.Previous = null; // one step back is all a reader at the previous version needs
+            Volatile.Write(ref _layout, layout);
+            Volatile.Write(ref _version, version);
         }
 
         Changed();
     }
 
-    private void PublishSnapshot(long version, ImmutableArray<ProcessInfo> processes, ImmutableArray<ScriptInfo> scripts, long? definitionsVersion = null, string? error = null)
-    {
-        var previous = _snapshot;
-        Volatile.Write(ref _snapshot, previous with
-        {
-            Version = version,
-            AsOf = _time.GetUtcNow(),
-            Scripts = scripts,
-            Processes = processes,
-            DefinitionsVersion = definitionsVersion ?? previous.DefinitionsVersion,
-            DefinitionsError = definitionsVersion is null ? previous.DefinitionsError : error,
-        });
-    }
-
     private void Changed()
     {
         _changed.Set();
-        Interlocked.Exchange(ref _nextChange, NewChange()).TrySetResult();
+        Interlocked.Exchange(ref _nextChange, null)?.TrySetResult();
     }
 
-    private static TaskCompletionSource NewChange() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>
-    /// The process list of the next snapshot: a copy of the current one with one entry replaced (the common case), or,
-    /// the first time a script runs, a rebuild in slot order. Called under the write lock.
-    /// </summary>
-    private ImmutableArray<ProcessInfo> NextProcesses(Layout layout, ProcessCell cell, ProcessInfo stamped)
+    private bool TryRead(Span<ProcessInfo> destination, out int written, out long version, out Layout layout)
     {
-        var current = _snapshot.Processes;
-        var position = cell.Position;
-        if (position >= 0)
+        while (true)
         {
-            var copy = new ProcessInfo[current.Length];
-            current.CopyTo(copy);
-            copy[position] = stamped;
-            return ImmutableCollectionsMarshal.AsImmutableArray(copy);
-        }
-
-        return RebuildProcesses(layout);
-    }
-
-    private static ImmutableArray<ProcessInfo> RebuildProcesses(Layout layout)
-    {
-        var rebuilt = new List<ProcessInfo>(layout.Slots.Length);
-        foreach (var cell in layout.Slots)
-        {
-            cell.Position = cell.Current is null ? -1 : rebuilt.Count;
-            if (cell.Current is { } published)
+            version = Volatile.Read(ref _version);
+            layout = Volatile.Read(ref _layout);
+            if (layout.DefinitionsVersion > version && (layout.Previous is not { } previous || (layout = previous).DefinitionsVersion > version))
             {
-                rebuilt.Add(published);
+                continue; // two reloads overtook this read
+            }
+
+            var slots = layout.Slots;
+            if (destination.Length < slots.Length)
+            {
+                written = 0;
+                return false;
+            }
+
+            written = 0;
+            var overtaken = false;
+            foreach (var cell in slots)
+            {
+                var read = cell.ReadAt(version, out var info);
+                if (read == CellRead.Present)
+                {
+                    destination[written++] = info!;
+                }
+                else if (read == CellRead.Overtaken)
+                {
+                    overtaken = true;
+                    break;
+                }
+            }
+
+            if (!overtaken)
+            {
+                return true;
             }
         }
-
-        return [.. rebuilt];
     }
 
-    /// <summary>The scripts at one point in time: their cells by name and in order.</summary>
-    private sealed record Layout(ImmutableArray<ScriptInfo> Scripts, ProcessCell[] Slots, FrozenDictionary<string, ProcessCell> Cells)
+    private NodeSnapshot Build()
     {
-        public static Layout Of(ImmutableArray<ScriptInfo> scripts, FrozenDictionary<string, ProcessCell> existing)
+        var buffer = ArrayPool<ProcessInfo>.Shared.Rent(Math.Max(1, Volatile.Read(ref _layout).Slots.Length));
+        try
+        {
+            int written;
+            long version;
+            Layout layout;
+            while (!TryRead(buffer, out written, out version, out layout))
+            {
+                ArrayPool<ProcessInfo>.Shared.Return(buffer, clearArray: true);
+                buffer = ArrayPool<ProcessInfo>.Shared.Rent(layout.Slots.Length);
+            }
+
+            var built = new NodeSnapshot(
+                Node, _address, version, _time.GetUtcNow(), layout.Scripts, [.. buffer.AsSpan(0, written)],
+                Incarnation, _gatewayEndpoint, _stopAllowance, layout.DefinitionsVersion, layout.DefinitionsError);
+
+            // Keep the newest: a slower reader that built an older version must not replace a newer one.
+            var cached = Volatile.Read(ref _snapshot);
+            while (cached.Version < built.Version)
+            {
+                var seen = Interlocked.CompareExchange(ref _snapshot, built, cached);
+                if (ReferenceEquals(seen, cached))
+                {
+                    break;
+                }
+
+                cached = seen;
+            }
+
+            return built;
+        }
+        finally
+        {
+            ArrayPool<ProcessInfo>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    /// <summary>The scripts at one point in time: their cells by name and in order, and the definitions' version.</summary>
+    private sealed class Layout(ImmutableArray<ScriptInfo> scripts, ProcessCell[] slots, FrozenDictionary<string, ProcessCell> cells, long definitionsVersion, string? error, Layout? previous)
+    {
+        public ImmutableArray<ScriptInfo> Scripts { get; } = scripts;
+
+        public ProcessCell[] Slots { get; } = slots;
+
+        public FrozenDictionary<string, ProcessCell> Cells { get; } = cells;
+
+        public long DefinitionsVersion { get; } = definitionsVersion;
+
+        public string? DefinitionsError { get; } = error;
+
+        /// <summary>The layout this one replaced, for readers still at an earlier version; cut when the next replaces this one.</summary>
+        public Layout? Previous
+        {
+            get => Volatile.Read(ref field);
+            set => Volatile.Write(ref field, value);
+        } = previous;
+
+        public static Layout Of(ImmutableArray<ScriptInfo> scripts, FrozenDictionary<string, ProcessCell> existing, long definitionsVersion, string? error, Layout? previous)
         {
             var slots = new ProcessCell[scripts.Length];
             for (var i = 0; i < slots.Length; i++)
@@ -176,7 +273,7 @@ public sealed class NodeStatusTable
                 }
             }
 
-            return new Layout(scripts, slots, slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal));
+            return new Layout(scripts, slots, slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal), definitionsVersion, error, previous);
         }
     }
 
