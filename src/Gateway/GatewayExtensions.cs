@@ -117,6 +117,7 @@ public static class GatewayExtensions
         // A lane per kind of request, outside the thread pool's queue, where the nodes' pushed changes would otherwise
         // wait behind them (staleness under load), and where status never waits behind searches.
         app.UseMiddleware<LaneGate>();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpStatusPollResponder>());
         app.MapMcp("/mcp").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
         return app;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Brummer.Gateway.Contracts;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
@@ -20,6 +21,20 @@ public sealed class StatusAnswers(ClusterStatusCache cache, TimeProvider time)
     /// <summary>The status of every process on every node, as an MCP tool result (structured content + one line per process).</summary>
     public CallToolResult Everything()
     {
+        var answer = Current();
+
+        // A fresh result per call around the shared immutable parts: the SDK owns what it is handed.
+        return new CallToolResult { StructuredContent = answer.Structured, Content = [new TextContentBlock { Text = answer.Text }] };
+    }
+
+    /// <summary>
+    /// The same result as <see cref="Everything"/>, serialized (UTF-8 JSON of a <see cref="CallToolResult"/>), shared by
+    /// every caller until the view changes: what <see cref="McpStatusPollResponder"/> sends without serializing again.
+    /// </summary>
+    public ReadOnlyMemory<byte> EverythingUtf8() => Current().Utf8;
+
+    private Answer Current()
+    {
         var view = cache.Current;
         var now = time.GetUtcNow();
         var heard = Freshness(view, now);
@@ -30,8 +45,7 @@ public sealed class StatusAnswers(ClusterStatusCache cache, TimeProvider time)
             Volatile.Write(ref _answer, answer);
         }
 
-        // A fresh result per call around the shared immutable parts: the SDK owns what it is handed.
-        return new CallToolResult { StructuredContent = answer.Structured, Content = [new TextContentBlock { Text = answer.Text }] };
+        return answer;
     }
 
     /// <summary>
@@ -51,13 +65,18 @@ public sealed class StatusAnswers(ClusterStatusCache cache, TimeProvider time)
         return (heard, states);
     }
 
-    private sealed record Answer(ClusterView View, (long Heard, long States) Heard, JsonElement Structured, string Text)
+    private sealed record Answer(ClusterView View, (long Heard, long States) Heard, JsonElement Structured, string Text, byte[] Utf8)
     {
+        private static readonly JsonTypeInfo<CallToolResult> ResultJson = (JsonTypeInfo<CallToolResult>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(CallToolResult));
+
         public static Answer Build(ClusterView view, DateTimeOffset now, (long, long) heard)
         {
             var result = ScriptsService.Status(view, now, StatusQuery.Everything);
             // The SDK's own options, so the structured content is what the SDK would have written.
-            return new Answer(view, heard, JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions), StatusText.Render(result));
+            var structured = JsonSerializer.SerializeToElement(result, McpJsonUtilities.DefaultOptions);
+            var text = StatusText.Render(result);
+            var utf8 = JsonSerializer.SerializeToUtf8Bytes(new CallToolResult { StructuredContent = structured, Content = [new TextContentBlock { Text = text }] }, ResultJson);
+            return new Answer(view, heard, structured, text, utf8);
         }
     }
 }

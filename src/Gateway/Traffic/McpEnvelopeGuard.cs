@@ -13,7 +13,8 @@ namespace Brummer.Gateway.Traffic;
 /// In front of the MCP SDK's endpoint: reads the POSTed message once (at most <see cref="BrowserGuard.MaxBodyBytes"/>),
 /// answers a malformed one with a 4xx JSON-RPC error — the SDK answers some with a 500 (no Content-Type, or
 /// <c>"params": 1</c> on initialize) — and puts the request in its <see cref="RequestLane"/> by the tool it calls.
-/// The body is handed on as read, so the SDK parses exactly what was checked.
+/// The body is handed on as read, so the SDK parses exactly what was checked. An unfiltered <c>scripts_status</c> call
+/// is marked with an <see cref="McpStatusPoll"/> feature, for the responder that answers it from the cached bytes.
 /// </summary>
 internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelopeGuard> logger)
 {
@@ -64,7 +65,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             return;
         }
 
-        var (lane, problem) = Inspect(body);
+        var (lane, problem, poll) = Inspect(body);
         if (problem is not null)
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, problem.Value.Code, problem.Value.Id, problem.Value.Message);
@@ -72,6 +73,11 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
         }
 
         context.SetLane(lane);
+        if (poll is not null)
+        {
+            context.Features.Set(poll);
+        }
+
         context.Request.Body = new MemoryStream(body, writable: false);
         context.Request.ContentLength = body.Length;
         await next(context);
@@ -79,7 +85,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
 
     private readonly record struct Problem(int Code, RequestId Id, string Message);
 
-    private static (RequestLane Lane, Problem? Problem) Inspect(byte[] body)
+    private static (RequestLane Lane, Problem? Problem, McpStatusPoll? Poll) Inspect(byte[] body)
     {
         JsonDocument document;
         try
@@ -88,7 +94,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
         }
         catch (JsonException ex)
         {
-            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"));
+            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"), null);
         }
 
         using (document)
@@ -96,7 +102,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."));
+                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."), null);
             }
 
             var id = default(RequestId);
@@ -112,32 +118,32 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 else
                 {
-                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."));
+                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."), null);
                 }
             }
 
             if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
             {
-                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."));
+                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."), null);
             }
 
             if (!root.TryGetProperty("method", out var methodValue))
             {
                 // A response to something the server asked (sampling, elicitation): it has an id and a result or an error.
                 return root.TryGetProperty("id", out _) && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
-                    ? (RequestLane.Reads, null)
-                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."));
+                    ? (RequestLane.Reads, null, null)
+                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."), null);
             }
 
             if (methodValue.ValueKind != JsonValueKind.String || methodValue.GetString() is not { Length: > 0 } method)
             {
-                return (default, new Problem(-32600, id, "'method' must be a non-empty string."));
+                return (default, new Problem(-32600, id, "'method' must be a non-empty string."), null);
             }
 
             var hasParams = root.TryGetProperty("params", out var parameters) && parameters.ValueKind != JsonValueKind.Null;
             if (hasParams && parameters.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."));
+                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."), null);
             }
 
             if (hasParams && ParamsTypes.TryGetValue(method, out var type))
@@ -148,7 +154,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
                 {
-                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"));
+                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"), null);
                 }
             }
 
@@ -156,18 +162,22 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             {
                 if (!hasParams || !parameters.TryGetProperty("name", out var tool) || tool.ValueKind != JsonValueKind.String)
                 {
-                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."));
+                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."), null);
                 }
 
                 if (parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
                 {
-                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."));
+                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."), null);
                 }
 
-                return (RequestLanes.OfTool(tool.GetString()), null);
+                var name = tool.GetString();
+                var unfiltered = arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
+                    || (arguments.ValueKind == JsonValueKind.Object && !arguments.EnumerateObject().MoveNext());
+                var poll = name == McpStatusPoll.Tool && unfiltered && idValue.ValueKind != JsonValueKind.Undefined ? new McpStatusPoll(idValue.GetRawText()) : null;
+                return (RequestLanes.OfTool(name), null, poll);
             }
 
-            return (RequestLane.Reads, null);
+            return (RequestLane.Reads, null, null);
         }
     }
 

@@ -1,0 +1,68 @@
+using System.Buffers;
+using System.Text;
+using Brummer.Gateway.Traffic;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Brummer.Gateway.Tools;
+
+/// <summary>
+/// Answers the common MCP poll, <c>tools/call scripts_status</c> with no arguments (marked by the
+/// <see cref="McpEnvelopeGuard"/>), with the result bytes <see cref="StatusAnswers"/> serialized once per cluster view,
+/// as one <c>application/json</c> JSON-RPC response: the Streamable HTTP transport lets a server answer a request that
+/// way when the client accepts it (clients must accept both it and <c>text/event-stream</c>). The SDK would build the
+/// same result as a JSON DOM and serialize it again on every call, which costs several times the JSON API's answer.
+/// Anything the SDK would answer differently (a session id, a protocol revision with per-request metadata, a client
+/// that does not accept both media types) goes on to the SDK, which then answers as it always does.
+/// </summary>
+internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers answers)
+{
+    // Revisions whose requests carry nothing the SDK would check or add to the result (later ones add _meta).
+    private static readonly string[] PlainRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+    public Task InvokeAsync(HttpContext context) =>
+        context.Features.Get<McpStatusPoll>() is { } poll && Answerable(context.Request) ? AnswerAsync(context.Response, poll) : next(context);
+
+    private static bool Answerable(HttpRequest request)
+    {
+        var headers = request.Headers;
+        if (headers.ContainsKey("Mcp-Session-Id"))
+        {
+            return false;
+        }
+
+        var revision = headers["MCP-Protocol-Version"];
+        if (revision.Count > 0 && (revision.Count > 1 || Array.IndexOf(PlainRevisions, revision[0]) < 0))
+        {
+            return false;
+        }
+
+        var accept = request.GetTypedHeaders().Accept;
+        return accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
+    }
+
+    private async Task AnswerAsync(HttpResponse response, McpStatusPoll poll)
+    {
+        var result = answers.EverythingUtf8();
+        var idLength = Encoding.UTF8.GetByteCount(poll.Id);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-cache";
+        response.ContentLength = Prefix.Length + result.Length + Middle.Length + idLength + Suffix.Length;
+
+        var body = response.BodyWriter;
+        body.Write(Prefix);
+        body.Write(result.Span);
+        body.Write(Middle);
+        Encoding.UTF8.GetBytes(poll.Id, body.GetSpan(idLength));
+        body.Advance(idLength);
+        body.Write(Suffix);
+        await body.FlushAsync(response.HttpContext.RequestAborted);
+    }
+
+    private static ReadOnlySpan<byte> Prefix => """{"result":"""u8;
+
+    private static ReadOnlySpan<byte> Middle => ""","id":"""u8;
+
+    private static ReadOnlySpan<byte> Suffix => ""","jsonrpc":"2.0"}"""u8;
+}
