@@ -61,5 +61,9 @@ internal sealed class StatusWorld : IDisposable
     public ProcessInfo Running(string name, int pid) =>
         new(Node, name, ProcessStatus.Running, pid, StartedAt, null, null, 0, null, null, 0);
 
+    /// <summary>The same view, made by the table's write at its version (the one-record write).</summary>
+    public ProcessInfo Running(string name, int pid, long version) =>
+        new(Node, name, ProcessStatus.Running, pid, StartedAt, null, null, 0, null, null, version);
+
     public void Dispose() => ReaderWriterGate.Dispose();
 }

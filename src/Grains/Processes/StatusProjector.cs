@@ -70,13 +70,18 @@ public sealed class StatusProjector
 
     private ProcessInfo PublishCore(ProcessInfo info)
     {
-        var urls = _output.Analyzer.Urls;
-        return _table.Publish(info with
+        var analyzer = _output.Analyzer;
+        var urls = analyzer.Urls;
+        var found = (ErrorCount: analyzer.ErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray());
+
+        // One copy: what the output analysis found and the table's node and version go in together.
+        return _table.Publish(info.Name, (info, found, _table.Node), static (s, version) => s.info with
         {
-            Node = _table.Node,
-            ErrorCount = _output.Analyzer.ErrorCount,
-            Urls = urls.Count == 0 ? null : [.. urls.Select(u => u.Url)],
-        });
+            Node = s.Node,
+            ErrorCount = s.found.ErrorCount,
+            Urls = s.found.Urls,
+            Version = version,
+        }) ?? info;
     }
 
     private void OnLineStored()

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Brummer.Grains.Abstractions;
 
 namespace Brummer.Grains.Status;
@@ -28,10 +29,12 @@ public sealed class NodeStatusTable
     private readonly string _address;
     private readonly string? _gatewayEndpoint;
     private readonly TimeSpan _stopAllowance;
+    private readonly WriteSide _writes = new();
     private Layout _layout;
     private NodeSnapshot _snapshot;
-    private TaskCompletionSource? _nextChange;
-    private long _version;
+#pragma warning disable IDE0044, IDE0051, CS0169 // only takes up room: see CacheLinePad
+    private CacheLinePad _pad;
+#pragma warning restore IDE0044, IDE0051, CS0169
 
     /// <param name="gatewayEndpoint">Where Orleans clients (gateways) reach this node directly (host:port), if it has a client gateway.</param>
     /// <param name="stopAllowance">The longest a stop can take once begun (published for callers to wait that long).</param>
@@ -57,7 +60,7 @@ public sealed class NodeStatusTable
     public ImmutableArray<ScriptInfo> Scripts => Volatile.Read(ref _layout).Scripts;
 
     /// <summary>The latest version published (each write and each <see cref="Define"/> adds one).</summary>
-    public long Version => Volatile.Read(ref _version);
+    public long Version => Volatile.Read(ref _writes.Version);
 
     /// <summary>
     /// The node at the latest version: immutable, shared by every reader until the next change. Built by the first
@@ -68,7 +71,7 @@ public sealed class NodeStatusTable
         get
         {
             var cached = Volatile.Read(ref _snapshot);
-            return cached.Version == Volatile.Read(ref _version) ? cached : Build();
+            return cached.Version == Volatile.Read(ref _writes.Version) ? cached : Build();
         }
     }
 
@@ -84,11 +87,11 @@ public sealed class NodeStatusTable
         get
         {
             // Made on demand, so a write with nobody waiting allocates nothing for waiters.
-            var next = Volatile.Read(ref _nextChange);
+            var next = Volatile.Read(ref _writes.NextChange);
             if (next is null)
             {
                 var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                next = Interlocked.CompareExchange(ref _nextChange, fresh, null) ?? fresh;
+                next = Interlocked.CompareExchange(ref _writes.NextChange, fresh, null) ?? fresh;
             }
 
             return next.Task;
@@ -110,22 +113,39 @@ public sealed class NodeStatusTable
     public ProcessInfo Publish(ProcessInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        ProcessInfo stamped;
+        return Publish(info.Name, info, static (info, version) => info with { Version = version }) ?? info;
+    }
+
+    /// <summary>
+    /// Publishes the view <paramref name="create"/> makes, given <paramref name="state"/> and the version it is
+    /// published at: one record per write, built under the write lock (so <paramref name="create"/> must be quick and
+    /// must not call the table). Null, and nothing created, when <paramref name="name"/> is not a defined script.
+    /// </summary>
+    public ProcessInfo? Publish<TState>(string name, TState state, Func<TState, long, ProcessInfo> create)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(create);
+        ProcessInfo published;
         lock (_writeGate)
         {
-            if (!_layout.Cells.TryGetValue(info.Name, out var cell))
+            if (!_layout.Cells.TryGetValue(name, out var cell))
             {
-                return info;
+                return null;
             }
 
-            var version = _version + 1;
-            stamped = info with { Node = Node, Version = version };
-            cell.Set(stamped);
-            Volatile.Write(ref _version, version);
+            var version = _writes.Version + 1;
+            published = create(state, version);
+            if (published.Version != version || !string.Equals(published.Node, Node, StringComparison.Ordinal) || !string.Equals(published.Name, name, StringComparison.Ordinal))
+            {
+                published = published with { Node = Node, Name = name, Version = version };
+            }
+
+            cell.Set(published);
+            Volatile.Write(ref _writes.Version, version);
         }
 
         Changed();
-        return stamped;
+        return published;
     }
 
     /// <summary>
@@ -140,11 +160,11 @@ public sealed class NodeStatusTable
         lock (_writeGate)
         {
             var current = _layout;
-            var version = _version + 1;
+            var version = _writes.Version + 1;
             var layout = Layout.Of(defined, current.Cells, version, error, previous: current);
             current.Previous = null; // one step back is all a reader at the previous version needs
             Volatile.Write(ref _layout, layout);
-            Volatile.Write(ref _version, version);
+            Volatile.Write(ref _writes.Version, version);
         }
 
         Changed();
@@ -152,15 +172,22 @@ public sealed class NodeStatusTable
 
     private void Changed()
     {
+        // Orders the write before the checks below, as a waiter orders its registration before reading the table: a
+        // waiter that registered too late to be seen here reads the new state. Checking before exchanging keeps writes
+        // from dirtying cache lines shared with the other cores when nobody waits.
+        Interlocked.MemoryBarrier();
         _changed.Set();
-        Interlocked.Exchange(ref _nextChange, null)?.TrySetResult();
+        if (Volatile.Read(ref _writes.NextChange) is not null)
+        {
+            Interlocked.Exchange(ref _writes.NextChange, null)?.TrySetResult();
+        }
     }
 
     private bool TryRead(Span<ProcessInfo> destination, out int written, out long version, out Layout layout)
     {
         while (true)
         {
-            version = Volatile.Read(ref _version);
+            version = Volatile.Read(ref _writes.Version);
             layout = Volatile.Read(ref _layout);
             if (layout.DefinitionsVersion > version && (layout.Previous is not { } previous || (layout = previous).DefinitionsVersion > version))
             {
@@ -234,6 +261,20 @@ public sealed class NodeStatusTable
         {
             ArrayPool<ProcessInfo>.Shared.Return(buffer, clearArray: true);
         }
+    }
+
+    /// <summary>
+    /// What every write changes, on cache lines of its own: were it next to <see cref="_layout"/>, each write would
+    /// evict the line every lookup reads on the other cores.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private sealed class WriteSide
+    {
+        [FieldOffset(128)]
+        public long Version;
+
+        [FieldOffset(136)]
+        public TaskCompletionSource? NextChange;
     }
 
     /// <summary>The scripts at one point in time: their cells by name and in order, and the definitions' version.</summary>

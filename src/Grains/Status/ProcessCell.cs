@@ -12,6 +12,9 @@ public sealed class ProcessCell
     private ProcessInfo? _current;
     private ProcessInfo? _prior;
     private ScriptInfo _script;
+#pragma warning disable IDE0044, IDE0051, CS0169 // only takes up room: a write to the next cell must not evict this one
+    private CacheLinePad _pad;
+#pragma warning restore IDE0044, IDE0051, CS0169
 
     internal ProcessCell(ScriptInfo script) => _script = script;
 
