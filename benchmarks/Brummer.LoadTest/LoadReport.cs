@@ -33,10 +33,13 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
 
     public StalenessResult? Staleness { get; set; }
 
+    /// <summary>Staleness seen by the official clients' phase (every client reads every answer).</summary>
+    public StalenessResult? OfficialStaleness { get; set; }
+
     /// <summary>The same churn with one MCP client: staleness without queueing behind 64 clients.</summary>
     public StalenessResult? QuietStaleness { get; set; }
 
-    /// <summary>Mean time between two consecutive scripts_status answers (all clients) during the churn phase.</summary>
+    /// <summary>Mean time between two consecutive answers read for staleness during the raw churn phase.</summary>
     public double MeasurementGap { get; set; }
 
     public string ToMarkdown(string[] args)
@@ -52,7 +55,7 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
         s.AppendLine(Invariant($"| load average (1/5/15 min) | before {LoadAverageBefore}, after {LoadAverageAfter} |"));
         s.AppendLine();
 
-        s.AppendLine(Invariant($"{options.Clients} closed-loop clients (no pause between calls) unless said otherwise; MCP: the official C# client (`McpClient`, Streamable HTTP), one per loop. Before anything is measured, {WarmupSeconds:0} s of MCP then JSON API load, in 5 s slices until the rate stopped rising (JIT tiering). HTTP baselines: {options.Warmup.TotalSeconds:0} s warm-up + {options.FloorDuration.TotalSeconds:0} s each. MCP idle and MCP + churn: one continuous run of the same clients, an unmeasured {options.Segment.TotalSeconds:0} s churn segment then {options.Rounds} rounds of a {options.Segment.TotalSeconds:0} s churn segment then a {options.Segment.TotalSeconds:0} s idle segment, the first {options.Settle.TotalSeconds:0} s after each switch not measured, so both see the same background load of this shared machine. Last, the same churn with one MCP client, for the staleness baseline."));
+        s.AppendLine(Invariant($"{options.Clients} closed-loop clients (no pause between calls) unless said otherwise. MCP raw: a light client, one JSON-RPC `tools/call scripts_status` POST per call over {options.Clients} pooled keep-alive connections (`HttpClient`), checking each answer is a JSON-RPC result; 4 of the loops also parse each answer for staleness. MCP official: the official C# client (`McpClient`, Streamable HTTP), one per loop. Before anything is measured, {WarmupSeconds:0} s of MCP then JSON API load, in 5 s slices until the rate stopped rising (JIT tiering). HTTP baselines: {options.Warmup.TotalSeconds:0} s warm-up + {options.FloorDuration.TotalSeconds:0} s each. Each MCP client's idle and churn figures: one continuous run of the same loops, an unmeasured {options.Segment.TotalSeconds:0} s churn segment then {options.Rounds} rounds of a {options.Segment.TotalSeconds:0} s churn segment then a {options.Segment.TotalSeconds:0} s idle segment, the first {options.Settle.TotalSeconds:0} s after each switch not measured, so both see the same background load of this shared machine. Last, the same churn with one raw client reading every answer, for the staleness baseline."));
         s.AppendLine();
         s.AppendLine("| phase | window | calls | calls/s | × MCP idle | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -75,20 +78,21 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
 
         s.AppendLine("CPU during each measured window, in cores (1.00 = one core busy all the time; from /proc utime+stime deltas; a node's scripts are its reaped children):");
         s.AppendLine();
-        s.AppendLine("| phase | gateway | node a | node b | scripts (a+b) | load tool | others on the machine | machine busy |");
-        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine("| phase | gateway | gateway CPU per call | node a | node b | scripts (a+b) | load tool | others on the machine | machine busy |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in Phases)
         {
             double Self(string role) => p.Cpu.Roles.FirstOrDefault(r => r.Role == role).Self;
             var scripts = p.Cpu.Roles.Where(r => r.Role.StartsWith("node", StringComparison.Ordinal)).Sum(r => r.Children);
             s.AppendLine(Invariant(
-                $"| {p.Name} | {Self("gateway"):0.00} | {Self("node a"):0.00} | {Self("node b"):0.00} | {scripts:0.00} | {Self("load tool"):0.00} | {p.Cpu.Others:0.00} | {p.Cpu.MachineBusy:0.00} of {p.Cpu.Cores} |"));
+                $"| {p.Name} | {Self("gateway"):0.00} | {Self("gateway") * 1000 / p.CallsPerSecond:0.000} ms | {Self("node a"):0.00} | {Self("node b"):0.00} | {scripts:0.00} | {Self("load tool"):0.00} | {p.Cpu.Others:0.00} | {p.Cpu.MachineBusy:0.00} of {p.Cpu.Cores} |"));
         }
 
         s.AppendLine();
         if (Churn is { } churn && churnPhase is not null)
         {
-            var seconds = churnPhase.Duration.TotalSeconds;
+            // The churn runs during the churn segments of every MCP client's phase: count them all.
+            var seconds = Phases.Where(p => p.Name.EndsWith(", churn", StringComparison.Ordinal)).Sum(p => p.Duration.TotalSeconds);
             s.Append(Invariant($"Churn during the measured time of the churn segments, {seconds:0} s (target {options.ChurnRate:0.#} control calls/s, JSON API `POST /api/processes/{{node}}/{{name}}/{{action}}`): **{churn.Actions / seconds:0.0} calls/s**, "));
             s.Append(Invariant($"≈ **{churn.StateChanges / seconds:0} state changes/s** (run 2, stop 2, restart 4, short run 3 with its own exit); "));
             s.Append(Invariant($"{churn.ShortRuns} short runs ({churn.ShortRunsB} on b), {churn.Runs} runs, {churn.Stops} stops, {churn.Restarts} restarts of long scripts; "));
@@ -103,11 +107,11 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
 
         if (Staleness is { } st)
         {
-            s.AppendLine(Invariant($"Staleness on node b: each exit of a short script during the churn's measured time, compared with the earliest of all answers (any client) that showed it. With {options.Clients} clients an answer arrived every {MeasurementGap:0.00} ms on average, each taking p50 {churnPhase?.Latency.P50:0.0} ms: the rows based on request and receipt carry that queueing; the `as_of` row does not (it is when the gateway built the view it answered from; views change with every pushed delta, so the earliest `as_of` seen is that view's, or one a few ms later)."));
+            s.AppendLine(Invariant($"Staleness on node b: each exit of a short script during the churn's measured time, compared with the earliest of all answers (any client) that showed it. With {options.Clients} raw clients, of which 4 read the answers, an answer was read every {MeasurementGap:0.00} ms on average, each taking p50 {churnPhase?.Latency.P50:0.0} ms: the rows based on request and receipt carry that queueing; the `as_of` row does not (it is when the gateway built the view it answered from; views change with every pushed delta, so the earliest `as_of` seen is that view's, or one a few ms later)."));
             s.AppendLine();
             s.AppendLine("| clients | interval | samples | p50 ms | p90 ms | p99 ms | max ms |");
             s.AppendLine("|---|---|---:|---:|---:|---:|---:|");
-            foreach (var (label, result) in new[] { (Invariant($"{options.Clients}"), st), ("1 (baseline)", QuietStaleness) })
+            foreach (var (label, result) in new[] { (Invariant($"{options.Clients} raw"), st), (Invariant($"{options.Clients} official"), OfficialStaleness), ("1 raw (baseline)", QuietStaleness) })
             {
                 if (result is null)
                 {

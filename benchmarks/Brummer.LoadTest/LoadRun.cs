@@ -13,6 +13,11 @@ namespace Brummer.LoadTest;
 internal sealed class LoadRun(LoadTestOptions options)
 {
     private const string StatusTool = "scripts_status";
+    private const int Idle = 0;
+    private const int Churning = 1;
+
+    /// <summary>Raw loops that read each answer for staleness (the others only check it is a result).</summary>
+    private const int Observers = 4;
 
     public async Task<LoadReport> RunAsync(string runDirectory, CancellationToken cancellationToken)
     {
@@ -50,64 +55,42 @@ internal sealed class LoadRun(LoadTestOptions options)
                 report.Phases.Add(await ClosedLoop.RunAsync(name, options.Clients, (_, ct) => GetAsync(floorHttp, uri, ct), options.Warmup, options.FloorDuration, cpu, cancellationToken));
             }
 
-            // The figure and its baseline: the same 64 MCP clients, polling without pause, while the churn is switched
-            // on and off in alternate segments (churn, idle, churn, idle, ...; the last one idle, so that exits at the
-            // end of a churn segment are still seen by the clients).
+            // The figure and its baseline: 64 loops polling without pause while the churn is switched on and off in
+            // alternate segments (churn, idle, churn, idle, ...; the last one idle, so that exits at the end of a churn
+            // segment are still seen). First with the light raw JSON-RPC client (the first 4 loops read each answer for
+            // staleness, the others check it is a result), then with the official C# client, one per loop.
             var churn = new Churn(http, cluster.GatewayUrl, cluster.Scripts, options.ChurnRate, maxInFlight: 32) { Enabled = false };
             churn.AssumeRunning();
-            var staleness = new StalenessTracker("b", BrummerCluster.ShortPrefix);
-            var seen = Enumerable.Range(0, options.Clients).Select(_ => new Dictionary<string, DateTime>(StringComparer.Ordinal)).ToArray();
             using var stopChurn = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var churning = churn.RunAsync(stopChurn.Token);
-            const int Idle = 0, Churning = 1;
-            // A first, unmeasured churn segment warms the churn's own paths (control calls, deltas) in the gateway.
-            var segments = new[] { new Segment(-1, options.Segment, options.Segment) }
-                .Concat(Enumerable.Range(0, options.Rounds)
-                    .SelectMany(_ => new[] { new Segment(Churning, options.Segment, options.Settle), new Segment(Idle, options.Segment, options.Settle) }))
-                .ToList();
-            Log($"phase 'MCP idle / MCP + churn': {options.Clients} MCP clients, churn at {options.ChurnRate}/s switched on and off every {options.Segment.TotalSeconds:0} s, {options.Rounds} rounds after an unmeasured churn segment ({options.Settle.TotalSeconds:0} s settling after each switch)");
-            var alternating = await ClosedLoop.RunAsync(
-                [$"MCP {StatusTool}, idle cluster", $"MCP {StatusTool}, churn"],
-                options.Clients,
-                (i, ct) => StatusAsync(clients[i], staleness, seen[i], ct),
-                segments,
-                cpu,
-                (i, e, at) =>
-                {
-                    var churnSegment = segments[i].Mode == Churning;
-                    switch (e)
-                    {
-                        case SegmentEvent.Start:
-                            churn.Enabled = segments[i].Mode != Idle;
-                            break;
-                        case SegmentEvent.Measure when churnSegment:
-                            churn.Record(true);
-                            staleness.AddWindow(at, at + (segments[i].Length - segments[i].Settle));
-                            break;
-                        case SegmentEvent.End when churnSegment:
-                            churn.Record(false);
-                            break;
-                        default:
-                            break;
-                    }
 
-                    return Task.CompletedTask;
-                },
-                cancellationToken);
-            report.Phases.AddRange(alternating);
-            report.Churn = churn.Counters;
+            var staleness = new StalenessTracker("b", BrummerCluster.ShortPrefix);
+            var seen = Seen(options.Clients);
+            var raw = await AlternateAsync(
+                $"MCP raw JSON-RPC {StatusTool}", churn, staleness,
+                (i, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, i < Observers ? staleness : null, seen[i], ct), cpu, cancellationToken);
+            report.Phases.AddRange(raw);
             report.Staleness = staleness.Result();
-            report.MeasurementGap = alternating[Churning].Latency.Count == 0 ? double.NaN : alternating[Churning].Duration.TotalMilliseconds / alternating[Churning].Latency.Count;
+            report.MeasurementGap = raw[Churning].Latency.Count == 0 ? double.NaN : raw[Churning].Duration.TotalMilliseconds * options.Clients / ((double)raw[Churning].Latency.Count * Observers);
 
-            // Staleness baseline: the same churn, one MCP client, so what is left is propagation, not queueing.
+            var officialStaleness = new StalenessTracker("b", BrummerCluster.ShortPrefix);
+            var officialSeen = Seen(options.Clients);
+            var official = await AlternateAsync(
+                $"MCP official client {StatusTool}", churn, officialStaleness,
+                (i, ct) => StatusAsync(clients[i], officialStaleness, officialSeen[i], ct), cpu, cancellationToken);
+            report.Phases.AddRange(official);
+            report.Churn = churn.Counters;
+            report.OfficialStaleness = officialStaleness.Result();
+
+            // Staleness baseline: the same churn, one raw client reading every answer, so what is left is propagation.
             var quiet = new StalenessTracker("b", BrummerCluster.ShortPrefix);
             var quietSeen = new Dictionary<string, DateTime>(StringComparer.Ordinal);
             churn.Enabled = true;
             Log($"phase 'MCP + churn, 1 client' (staleness baseline): {options.Warmup.TotalSeconds:0} s warm-up + {options.BaselineDuration.TotalSeconds:0} s");
             report.Phases.Add(await ClosedLoop.RunAsync(
-                [$"MCP {StatusTool}, churn, 1 client"],
+                [$"MCP raw JSON-RPC {StatusTool}, churn, 1 client"],
                 1,
-                (_, ct) => StatusAsync(clients[0], quiet, quietSeen, ct),
+                (_, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, quiet, quietSeen, ct),
                 [new Segment(0, options.Warmup + options.BaselineDuration, options.Warmup)],
                 cpu,
                 (_, e, at) =>
@@ -138,6 +121,50 @@ internal sealed class LoadRun(LoadTestOptions options)
         Log("stopping the gateway and the nodes");
         return report;
     }
+
+    /// <summary>
+    /// One continuous run of <paramref name="call"/> on every loop: an unmeasured churn segment (it warms the churn's own
+    /// paths in the gateway), then rounds of a churn segment and an idle segment; returns [idle, churn].
+    /// </summary>
+    private async Task<PhaseResult[]> AlternateAsync(string label, Churn churn, StalenessTracker staleness, WorkerCall call, CpuSampler cpu, CancellationToken cancellationToken)
+    {
+        var segments = new[] { new Segment(-1, options.Segment, options.Segment) }
+            .Concat(Enumerable.Range(0, options.Rounds)
+                .SelectMany(_ => new[] { new Segment(Churning, options.Segment, options.Settle), new Segment(Idle, options.Segment, options.Settle) }))
+            .ToList();
+        Log($"phase '{label}, idle / churn': {options.Clients} loops, churn at {options.ChurnRate}/s switched on and off every {options.Segment.TotalSeconds:0} s, {options.Rounds} rounds after an unmeasured churn segment ({options.Settle.TotalSeconds:0} s settling after each switch)");
+        return await ClosedLoop.RunAsync(
+            [$"{label}, idle cluster", $"{label}, churn"],
+            options.Clients,
+            call,
+            segments,
+            cpu,
+            (i, e, at) =>
+            {
+                var churnSegment = segments[i].Mode == Churning;
+                switch (e)
+                {
+                    case SegmentEvent.Start:
+                        churn.Enabled = segments[i].Mode != Idle;
+                        break;
+                    case SegmentEvent.Measure when churnSegment:
+                        churn.Record(true);
+                        staleness.AddWindow(at, at + (segments[i].Length - segments[i].Settle));
+                        break;
+                    case SegmentEvent.End when churnSegment:
+                        churn.Record(false);
+                        break;
+                    default:
+                        break;
+                }
+
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    private static Dictionary<string, DateTime>[] Seen(int clients) =>
+        [.. Enumerable.Range(0, clients).Select(_ => new Dictionary<string, DateTime>(StringComparer.Ordinal))];
 
     /// <summary>5 s slices of load until one is less than 5 % faster than the best before it (or the time is up); seconds spent.</summary>
     public static async Task<double> WarmUpAsync(string what, int clients, WorkerCall call, TimeSpan limit, CpuSampler cpu, CancellationToken cancellationToken)
