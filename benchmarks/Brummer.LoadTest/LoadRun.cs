@@ -44,15 +44,16 @@ internal sealed class LoadRun(LoadTestOptions options)
             // (slow on a loaded 2-core machine): load in 5 s slices until the rate stops rising.
             using var floorHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue });
             var processesUri = new Uri(cluster.GatewayUrl, "/api/processes");
+            var buffers = Enumerable.Range(0, options.Clients).Select(_ => RawMcp.NewBuffer()).ToArray();
             report.WarmupSeconds = await WarmUpAsync("MCP", options.Clients, (i, ct) => StatusAsync(clients[i], null, null, ct), options.JitWarmup, cpu, cancellationToken);
-            report.WarmupSeconds += await WarmUpAsync("JSON API", options.Clients, (_, ct) => GetAsync(floorHttp, processesUri, ct), options.JitWarmup / 2, cpu, cancellationToken);
+            report.WarmupSeconds += await WarmUpAsync("JSON API", options.Clients, (i, ct) => GetAsync(floorHttp, processesUri, buffers[i], ct), options.JitWarmup / 2, cpu, cancellationToken);
 
             // Baselines: the HTTP floor, and the same status over the JSON API (no MCP), same gateway, same 64 loops.
             foreach (var (name, path) in new[] { ("HTTP floor: GET /healthz", "/healthz"), ("JSON API: GET /api/processes", "/api/processes") })
             {
                 var uri = new Uri(cluster.GatewayUrl, path);
                 Log($"phase '{name}': {options.Clients} loops, {options.Warmup.TotalSeconds:0} s warm-up + {options.FloorDuration.TotalSeconds:0} s");
-                report.Phases.Add(await ClosedLoop.RunAsync(name, options.Clients, (_, ct) => GetAsync(floorHttp, uri, ct), options.Warmup, options.FloorDuration, cpu, cancellationToken));
+                report.Phases.Add(await ClosedLoop.RunAsync(name, options.Clients, (i, ct) => GetAsync(floorHttp, uri, buffers[i], ct), options.Warmup, options.FloorDuration, cpu, cancellationToken));
             }
 
             // The figure and its baseline: 64 loops polling without pause while the churn is switched on and off in
@@ -68,7 +69,7 @@ internal sealed class LoadRun(LoadTestOptions options)
             var seen = Seen(options.Clients);
             var raw = await AlternateAsync(
                 $"MCP raw JSON-RPC {StatusTool}", churn, staleness,
-                (i, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, i < Observers ? staleness : null, seen[i], ct), cpu, cancellationToken);
+                (i, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, buffers[i], i < Observers ? staleness : null, seen[i], ct), cpu, cancellationToken);
             report.Phases.AddRange(raw);
             report.Staleness = staleness.Result();
             report.MeasurementGap = raw[Churning].Latency.Count == 0 ? double.NaN : raw[Churning].Duration.TotalMilliseconds * options.Clients / ((double)raw[Churning].Latency.Count * Observers);
@@ -90,7 +91,7 @@ internal sealed class LoadRun(LoadTestOptions options)
             report.Phases.Add(await ClosedLoop.RunAsync(
                 [$"MCP raw JSON-RPC {StatusTool}, churn, 1 client"],
                 1,
-                (_, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, quiet, quietSeen, ct),
+                (_, ct) => RawMcp.StatusAsync(floorHttp, cluster.McpUrl, buffers[0], quiet, quietSeen, ct),
                 [new Segment(0, options.Warmup + options.BaselineDuration, options.Warmup)],
                 cpu,
                 (_, e, at) =>
@@ -266,6 +267,18 @@ internal sealed class LoadRun(LoadTestOptions options)
 
         staleness?.Observe(structured, sent, DateTime.UtcNow, seen!);
         return (true, null);
+    }
+
+    /// <summary>A GET read the way the raw MCP client reads its answers (into the loop's buffer), so both cost the tool alike.</summary>
+    public static async Task<(bool Ok, string? Error)> GetAsync(HttpClient http, Uri uri, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return (false, $"HTTP {(int)response.StatusCode}");
+        }
+
+        return await RawMcp.ReadBodyAsync(response, buffer, cancellationToken) < 0 ? (false, "an answer larger than the buffer") : (true, null);
     }
 
     public static async Task<(bool Ok, string? Error)> GetAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)

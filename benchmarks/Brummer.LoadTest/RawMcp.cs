@@ -16,23 +16,31 @@ internal static class RawMcp
     private static readonly byte[] Result = Encoding.UTF8.GetBytes("\"result\"");
     private static readonly byte[] EventData = Encoding.UTF8.GetBytes("data: ");
 
+    /// <summary>A buffer per loop, reused for each answer it reads.</summary>
+    public static byte[] NewBuffer() => new byte[1024 * 1024];
+
     public static async Task<(bool Ok, string? Error)> StatusAsync(
-        HttpClient http, Uri mcp, StalenessTracker? staleness, Dictionary<string, DateTime>? seen, CancellationToken cancellationToken)
+        HttpClient http, Uri mcp, byte[] buffer, StalenessTracker? staleness, Dictionary<string, DateTime>? seen, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, mcp) { Content = new ByteArrayContent(Call) };
         request.Content.Headers.ContentType = Json;
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
         request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
         var sent = DateTime.UtcNow;
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             return (false, $"HTTP {(int)response.StatusCode}");
         }
 
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        var message = Message(body);
-        if (message.IndexOf(Result) < 0)
+        var length = await ReadBodyAsync(response, buffer, cancellationToken);
+        if (length < 0)
+        {
+            return (false, $"an answer larger than {buffer.Length:N0} bytes");
+        }
+
+        var message = Message(buffer.AsSpan(0, length));
+        if (message.Length < 32 || message[..32].IndexOf(Result) < 0 && message.IndexOf(Result) < 0)
         {
             return (false, "not a JSON-RPC result: " + Encoding.UTF8.GetString(message[..Math.Min(200, message.Length)]));
         }
@@ -52,10 +60,30 @@ internal static class RawMcp
         return (true, null);
     }
 
-    /// <summary>The JSON-RPC message of a response: the body itself (application/json) or its SSE event's data.</summary>
-    private static ReadOnlySpan<byte> Message(byte[] body)
+    /// <summary>
+    /// Reads a response's body into the calling loop's own buffer, so a light client allocates nothing per answer
+    /// (an answer is ~40 KB); its length, or -1 when it does not fit.
+    /// </summary>
+    public static async Task<int> ReadBodyAsync(HttpResponseMessage response, byte[] buffer, CancellationToken cancellationToken)
     {
-        ReadOnlySpan<byte> span = body;
+        var length = 0;
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        int read;
+        while ((read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+            {
+                return -1;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>The JSON-RPC message of a response: the body itself (application/json) or its SSE event's data.</summary>
+    private static ReadOnlySpan<byte> Message(ReadOnlySpan<byte> span)
+    {
         var data = span.IndexOf(EventData);
         if (data < 0 || span[0] == (byte)'{')
         {
