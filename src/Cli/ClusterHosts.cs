@@ -39,7 +39,7 @@ public static class ClusterHosts
     public static IHost BuildNode(NodeRunOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = Host.CreateApplicationBuilder(args ?? []);
+        var builder = Host.CreateApplicationBuilder(HostSettings.Generic(args));
         builder.AddServiceDefaults();
         builder.AddBrummerClusterNode(
             new NodeHostOptions
@@ -67,7 +67,7 @@ public static class ClusterHosts
     public static WebApplication BuildGateway(GatewayRunOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
         builder.AddServiceDefaults();
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
         builder.Services.AddSingleton(options.Cluster);

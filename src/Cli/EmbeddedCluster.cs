@@ -26,7 +26,7 @@ public static class EmbeddedCluster
     public static WebApplication Build(UpOptions options, string[]? args = null, Action<IHostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
         builder.AddServiceDefaults();
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
         builder.AddBrummerEmbeddedSilo(new NodeHostOptions

@@ -46,9 +46,19 @@ internal sealed class BrummerProcess : IAsyncDisposable
     /// </summary>
     private static readonly string IsolatedConfig = Directory.CreateTempSubdirectory("brummer-test-config-").FullName;
 
-    public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, null, args);
+
+    /// <summary>Starts brummer in <paramref name="workingDirectory"/>, as a user runs it from their project.</summary>
+    public static BrummerProcess StartIn(string workingDirectory, params string[] args) => Start(new Dictionary<string, string>(), workingDirectory, args);
+
+    private static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory, string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
         start.Environment["XDG_CONFIG_HOME"] = IsolatedConfig;
         foreach (var inherited in new[] { "BRUMMER_TOKENS", "BRUMMER_TOKEN", "BRUMMER_GATEWAY" })
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Brummer.Tests;
 using ModelContextProtocol.Client;
@@ -45,6 +46,30 @@ public sealed class UpCommandTests
         Assert.All(descendants.Concat(pids), pid => Assert.False(OsProcesses.IsAlive(pid), $"pid {pid} outlived brummer up"));
         Assert.Contains("no script it started is left running", brummer.Output, StringComparison.Ordinal);
         File.Delete(grandchildPid);
+    }
+
+    [Fact]
+    public async Task Up_RunFromAProjectWithItsOwnAppSettings_ListensOnlyWhereItWasTold()
+    {
+        // A project's appsettings.json is the project's, not Brummer's: it must not add an endpoint (say on 0.0.0.0).
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("say:listening", "sleep") });
+        var extra = FreePort();
+        File.WriteAllText(
+            Path.Combine(stack.Path, "appsettings.json"),
+            JsonSerializer.Serialize(new { Kestrel = new { Endpoints = new { Extra = new { Url = $"http://127.0.0.1:{extra.ToString(CultureInfo.InvariantCulture)}" } } } }));
+        var port = FreePort();
+        await using var brummer = BrummerProcess.StartIn(stack.Path, "up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo");
+
+        var mcpUrl = await brummer.McpUrlAsync();
+
+        using var http = new HttpClient();
+        using (var own = await http.GetAsync(new Uri(mcpUrl, "/healthz"), TestContext.Current.CancellationToken))
+        {
+            Assert.True(own.IsSuccessStatusCode);
+        }
+
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(async () => await probe.ConnectAsync(IPAddress.Loopback, extra, TestContext.Current.CancellationToken));
     }
 
     [Fact]
