@@ -36,7 +36,7 @@ internal sealed class ClusterStatusFeed(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        _observer = new StatusObserver(cache, metrics, RequestResync, Left);
+        _observer = new StatusObserver(cache, metrics, time, RequestResync, Left);
         nodes.Register(_observer);
         // A node's own connection is up: move its subscription there, so its pushes no longer pass through another node.
         nodes.Connected += node => StartSync(node, identity: null, "direct");

@@ -106,7 +106,13 @@ public sealed class StatusProjector
                 _output.LastLineOfRun() is { } line)
             {
                 _shownSequence = newest;
-                PublishCore(current with { LastLine = line });
+
+                // A state change (e.g. the stop) may have shown this line already: publishing it again would only
+                // move the version, and send every gateway a change that changes nothing.
+                if (line != current.LastLine || current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count)
+                {
+                    PublishCore(current with { LastLine = line });
+                }
             }
         }
     }
