@@ -40,7 +40,7 @@ internal static class RawMcp
         }
 
         var message = Message(buffer.AsSpan(0, length));
-        if (message.Length < 32 || message[..32].IndexOf(Result) < 0 && message.IndexOf(Result) < 0)
+        if (message.IndexOf(Result) < 0)
         {
             return (false, "not a JSON-RPC result: " + Encoding.UTF8.GetString(message[..Math.Min(200, message.Length)]));
         }

@@ -101,15 +101,15 @@ public sealed class StatusProjector
             var current = _cell.Current;
             var newest = _output.Log.LastSequence;
             var analyzer = _output.Analyzer;
-            if (current is not null && newest >= _output.RunFirstSequence &&
-                (newest != _shownSequence || current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count) &&
+            var foundMore = current is not null && (current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count);
+            if (current is not null && newest >= _output.RunFirstSequence && (newest != _shownSequence || foundMore) &&
                 _output.LastLineOfRun() is { } line)
             {
                 _shownSequence = newest;
 
                 // A state change (e.g. the stop) may have shown this line already: publishing it again would only
                 // move the version, and send every gateway a change that changes nothing.
-                if (line != current.LastLine || current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count)
+                if (line != current.LastLine || foundMore)
                 {
                     PublishCore(current with { LastLine = line });
                 }
