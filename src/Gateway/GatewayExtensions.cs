@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Brummer.Gateway.Apis;
 using Brummer.Gateway.Nodes;
 using Brummer.Gateway.Security;
@@ -14,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Brummer.Gateway;
 
@@ -41,6 +43,8 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<ClusterStatusCache>();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<GatewayMetrics>();
+        // /metrics in Prometheus text format: whatever the host's meter provider collects (ServiceDefaults names the meters).
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusExporter());
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
         builder.Services.TryAddSingleton<NodeClients>(sp => new SharedNodeClients(sp.GetRequiredService<IClusterClient>()));
@@ -85,10 +89,16 @@ public static class GatewayExtensions
             mcp.WithTools<StackTools>();
         }
 
+        builder.Services.AddSingleton(sp => new ToolCallMetrics(
+            sp.GetRequiredService<GatewayMetrics>(),
+            ToolMethods.Of(toolTypes).Select(m => m.Name).ToFrozenSet(StringComparer.Ordinal)));
         mcp.WithRequestFilters(filters =>
             {
-                // Outermost first: refusals become tool errors, then the role check, then the arguments' shape.
+                // Outermost first: refusals become tool errors, then each call is measured (seeing refusals as such),
+                // then the role check, then the arguments' shape.
                 filters.AddCallToolFilter(ToolErrorFilter.Wrap);
+                filters.AddCallToolFilter(next => (context, cancellationToken) =>
+                    context.Services!.GetRequiredService<ToolCallMetrics>().Measure(next)(context, cancellationToken));
                 filters.AddCallToolFilter(access.GuardCall);
                 filters.AddCallToolFilter(next => async (context, cancellationToken) =>
                     context.Params is { } call && arguments.Problem(call.Name, call.Arguments) is { } problem
@@ -105,6 +115,8 @@ public static class GatewayExtensions
         var settings = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         // Whatever 4xx the framework answers with an empty body (unknown route, wrong method) becomes problem details.
         app.UseStatusCodePages();
+        // First: refusals by the guards below are requests too.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal), api => api.UseMiddleware<ApiMetrics>());
         app.UseMiddleware<BrowserGuard>();
         if (settings.AllowedOrigins.Count > 0)
         {
@@ -119,6 +131,8 @@ public static class GatewayExtensions
         app.UseMiddleware<LaneGate>();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpStatusPollResponder>());
         app.MapMcp("/mcp").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
+        // Behind the same browser guard and token rules as the API's reads: a scraper sends a read token when tokens are on.
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
         return app;
     }

@@ -2,6 +2,8 @@ using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Processes;
 using Brummer.Grains.Status;
+using Brummer.Grains.Telemetry;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,6 +14,7 @@ namespace Brummer.Grains;
 public static class NodeServiceCollectionExtensions
 {
     /// <param name="gatewayEndpoint">Where gateways reach this node's Orleans client gateway (host:port); they call the node there directly.</param>
+    /// <param name="outputLogs">Where the scripts' output goes as OpenTelemetry logs; null: it stays on the node.</param>
     /// <param name="reader">Reads the node's definition files again (reload); null: the catalog is all there is, and files are not watched.</param>
     public static IServiceCollection AddBrummerNode(
         this IServiceCollection services,
@@ -20,7 +23,8 @@ public static class NodeServiceCollectionExtensions
         ScriptCatalog catalog,
         ProcessOptions? options = null,
         string? gatewayEndpoint = null,
-        DefinitionsReader? reader = null)
+        DefinitionsReader? reader = null,
+        ScriptLogExportOptions? outputLogs = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         services.AddSingleton(catalog);
@@ -41,6 +45,17 @@ public static class NodeServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             gatewayEndpoint,
             options.StopAllowance));
+        services.AddMetrics();
+        services.AddSingleton(sp => new NodeMetrics(sp.GetRequiredService<IMeterFactory>(), node));
+        if (outputLogs is not null)
+        {
+            // Registered before the node's other services: hosted services stop in reverse order, so what the
+            // processes printed while they were being stopped is still sent.
+            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ScriptLogExporter>(sp, outputLogs, node));
+            services.AddHostedService(sp => sp.GetRequiredService<ScriptLogExporter>());
+        }
+
+        services.AddSingleton(sp => new NodeTelemetry(sp.GetRequiredService<NodeMetrics>(), sp.GetService<ScriptLogExporter>()));
         services.AddSingleton<ProcessWatchdog>();
         services.AddSingleton<RemoteProcesses>();
         services.AddSingleton<IRemoteProcesses>(sp => sp.GetRequiredService<RemoteProcesses>());

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using System.Net;
+using Brummer.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Brummer.ServiceDefaults;
@@ -10,10 +13,9 @@ namespace Brummer.ServiceDefaults;
 /// <summary>OpenTelemetry and logging wiring shared by every Brummer host, in the style of Aspire's ServiceDefaults.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>The ActivitySource and Meter name of Brummer's own telemetry.</summary>
-    public const string TelemetryName = "Brummer";
-
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    /// <param name="service">The host's <c>service.name</c> (brummer, brummer-node, brummer-gateway) unless OTEL_SERVICE_NAME names another.</param>
+    /// <param name="instance">Its <c>service.instance.id</c>: the node's name, so two nodes of one cluster are told apart.</param>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string service = "brummer", string? instance = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
 
@@ -35,13 +37,19 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                serviceName: builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } named ? named : service,
+                serviceNamespace: "brummer",
+                serviceVersion: typeof(ServiceDefaultsExtensions).Assembly.GetName().Version?.ToString(),
+                autoGenerateServiceInstanceId: instance is null,
+                serviceInstanceId: instance))
             .WithMetrics(metrics => metrics
-                .AddMeter(TelemetryName, "Microsoft.Orleans")
+                .AddMeter(BrummerTelemetry.Name, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation())
             .WithTracing(tracing => tracing
-                .AddSource(TelemetryName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(BrummerTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
 
@@ -51,6 +59,20 @@ public static class ServiceDefaultsExtensions
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves the metrics in Prometheus text format at <c>http://ADDRESS:PORT/metrics</c> for a host without a web app
+    /// (a node). The listener answers only requests whose Host header names that address, so a web page that rebinds
+    /// its own name to this address (DNS rebinding) is not answered.
+    /// </summary>
+    public static IHostApplicationBuilder AddPrometheusListener(this IHostApplicationBuilder builder, IPAddress address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(address);
+        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusHttpListener(o => (o.Host, o.Port) = (host, port)));
         return builder;
     }
 }

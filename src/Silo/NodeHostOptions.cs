@@ -36,5 +36,11 @@ public sealed class NodeHostOptions
     /// <summary>Mutual TLS with the cluster's other members (nodes and gateways); null for none.</summary>
     public ClusterTls? Tls { get; init; }
 
+    /// <summary>
+    /// Sends the scripts' output as OpenTelemetry logs when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT);
+    /// false keeps it on the node (<c>--otel-logs off</c>).
+    /// </summary>
+    public bool ExportOutputLogs { get; init; } = true;
+
     public static string DefaultName => Environment.MachineName.ToLowerInvariant();
 }

@@ -3,6 +3,7 @@ using Brummer.Clustering;
 using Brummer.Clustering.Tls;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Telemetry;
 using Brummer.Silo.Membership;
 using Brummer.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,7 +94,9 @@ public static class SiloHostingExtensions
 
     private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address, string gatewayEndpoint)
     {
-        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => NodeDefinitions.Load(options.Directory, options.Name));
+        // Read where the host reads everything else (environment, appsettings, command line), as the SDK's exporter does.
+        var outputLogs = options.ExportOutputLogs ? ScriptLogExportOptions.FromSettings(key => builder.Configuration[key]) : null;
+        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => NodeDefinitions.Load(options.Directory, options.Name), outputLogs);
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }

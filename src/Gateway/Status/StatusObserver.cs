@@ -18,7 +18,7 @@ internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics me
         var outcome = cache.Apply(delta);
         if (outcome != DeltaOutcome.Gap)
         {
-            metrics.Delta(outcome);
+            Count(delta, outcome);
         }
         else if (cache.Current.Find(delta.Node) is { IsLost: false, HasLeft: false } known && known.Incarnation == delta.Incarnation && known.DefinitionsVersion == delta.DefinitionsVersion)
         {
@@ -36,9 +36,18 @@ internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics me
     public Task OnLeavingAsync(NodeDelta delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        metrics.Delta(cache.Apply(delta));
+        Count(delta, cache.Apply(delta));
         onLeft(delta.Node);
         return Task.CompletedTask;
+    }
+
+    private void Count(NodeDelta delta, DeltaOutcome outcome)
+    {
+        metrics.Delta(outcome);
+        if (outcome == DeltaOutcome.Applied)
+        {
+            metrics.Applied(delta, time.GetUtcNow(), cache.Current.Find(delta.Node)?.Clock.Offset ?? TimeSpan.Zero);
+        }
     }
 
     private async Task HoldAsync(NodeDelta delta)
@@ -51,7 +60,7 @@ internal sealed class StatusObserver(ClusterStatusCache cache, GatewayMetrics me
             var left = deadline - time.GetUtcNow();
             if (outcome != DeltaOutcome.Gap || left <= TimeSpan.Zero)
             {
-                metrics.Delta(outcome);
+                Count(delta, outcome);
                 if (outcome == DeltaOutcome.Gap)
                 {
                     onGap(delta.Node);

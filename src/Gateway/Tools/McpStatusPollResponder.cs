@@ -1,8 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
+using Brummer.Gateway.Status;
 using Brummer.Gateway.Traffic;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using static Brummer.Telemetry.BrummerTelemetry;
 
 namespace Brummer.Gateway.Tools;
 
@@ -15,7 +18,7 @@ namespace Brummer.Gateway.Tools;
 /// Anything the SDK would answer differently (a session id, a protocol revision with per-request metadata, a client
 /// that does not accept both media types) goes on to the SDK, which then answers as it always does.
 /// </summary>
-internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers answers)
+internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers answers, GatewayMetrics metrics)
 {
     // Revisions whose requests carry nothing the SDK would check or add to the result (later ones add _meta).
     private static readonly string[] PlainRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
@@ -43,6 +46,7 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
 
     private async Task AnswerAsync(HttpResponse response, McpStatusPoll poll)
     {
+        var started = Stopwatch.GetTimestamp();
         var result = answers.EverythingUtf8();
         var idLength = Encoding.UTF8.GetByteCount(poll.Id);
         response.StatusCode = StatusCodes.Status200OK;
@@ -58,6 +62,7 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
         body.Advance(idLength);
         body.Write(Suffix);
         await body.FlushAsync(response.HttpContext.RequestAborted);
+        metrics.ToolCall(ToolCallMetrics.StatusTool, Outcomes.Ok, Stopwatch.GetElapsedTime(started));
     }
 
     private static ReadOnlySpan<byte> Prefix => """{"result":"""u8;

@@ -12,7 +12,8 @@ namespace Brummer.Grains.Logs;
 /// <param name="maxLineBytes">Bytes of one line kept; the rest is replaced by a truncation marker.</param>
 /// <param name="sink">Receives each line on the capture loop's thread; it must not block for long, since the process
 /// stalls on a full pipe meanwhile.</param>
-public sealed class OutputCapture(int maxLineBytes, LineSink sink) : PipeTarget
+/// <param name="truncated">Told of each line cut at <paramref name="maxLineBytes"/>.</param>
+public sealed class OutputCapture(int maxLineBytes, LineSink sink, Action? truncated = null) : PipeTarget
 {
     /// <summary>Bytes read per call: a Linux pipe's default capacity, so one read usually drains the pipe.</summary>
     public const int ChunkBytes = 64 * 1024;
@@ -25,7 +26,7 @@ public sealed class OutputCapture(int maxLineBytes, LineSink sink) : PipeTarget
 
     private async Task CopyAsync(Stream origin, CancellationToken cancellationToken)
     {
-        var splitter = new OutputLineSplitter(maxLineBytes, sink);
+        var splitter = new OutputLineSplitter(maxLineBytes, sink, truncated);
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {

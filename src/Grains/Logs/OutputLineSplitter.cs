@@ -25,6 +25,7 @@ public sealed class OutputLineSplitter
     private static char[]? t_chars;
 
     private readonly LineSink _sink;
+    private readonly Action? _truncated;
     private readonly byte[] _pending;
     private int _pendingLength;
     private long _dropped;
@@ -32,8 +33,10 @@ public sealed class OutputLineSplitter
 
     /// <param name="maxLineBytes">Bytes of one line kept, at least 1 (UTF-8, without the line break).</param>
     /// <param name="sink">Receives each complete line.</param>
-    public OutputLineSplitter(int maxLineBytes, LineSink sink)
+    /// <param name="truncated">Told of each line cut at the limit (for the node's metrics).</param>
+    public OutputLineSplitter(int maxLineBytes, LineSink sink, Action? truncated = null)
     {
+        _truncated = truncated;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentNullException.ThrowIfNull(sink);
         _pending = new byte[maxLineBytes];
@@ -124,6 +127,11 @@ public sealed class OutputLineSplitter
             var cut = Utf8Boundary(_pending.AsSpan(0, length));
             dropped += length - cut;
             length = cut;
+        }
+
+        if (dropped > 0)
+        {
+            _truncated?.Invoke();
         }
 
         var marker = dropped > 0 ? TruncationMarker(dropped) : string.Empty;

@@ -54,6 +54,9 @@ public sealed partial class OutputScheduler : TaskScheduler
 
     public override int MaximumConcurrencyLevel => _threads;
 
+    /// <summary>Capture work waiting for a thread: above zero, output is read more slowly than it is printed.</summary>
+    public int Backlog => _queue.Count;
+
     /// <summary>Runs <paramref name="loop"/> on these threads; its awaits resume here.</summary>
     public Task Run(Func<Task> loop) =>
         Task.Factory.StartNew(loop, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();

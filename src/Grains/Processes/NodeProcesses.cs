@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Status;
+using Brummer.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Brummer.Grains.Processes;
@@ -19,6 +20,7 @@ public sealed class NodeProcesses
     private readonly TimeProvider _time;
     private readonly ILogger<ProcessSupervisor> _logger;
     private readonly ProcessWatchdog? _watchdog;
+    private readonly NodeTelemetry? _telemetry;
     private readonly SemaphoreSlim _defining = new(1, 1);
     private FrozenDictionary<string, ProcessSupervisor> _supervisors;
     private ScriptCatalog _catalog;
@@ -30,7 +32,8 @@ public sealed class NodeProcesses
         TimeProvider time,
         ILoggerFactory loggers,
         ProcessWatchdog? watchdog = null,
-        IRemoteProcesses? remote = null)
+        IRemoteProcesses? remote = null,
+        NodeTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -39,9 +42,11 @@ public sealed class NodeProcesses
         _options = options;
         _time = time;
         _watchdog = watchdog;
+        _telemetry = telemetry;
         _logger = loggers.CreateLogger<ProcessSupervisor>();
         Dependencies = new ProcessDependencies(table, remote);
         _supervisors = catalog.Scripts.ToFrozenDictionary(s => s.Name, New, StringComparer.Ordinal);
+        telemetry?.Metrics?.Observe(this);
     }
 
     public string Node => Table.Node;
@@ -194,7 +199,7 @@ public sealed class NodeProcesses
     public Task StopAllAsync(CancellationToken cancellationToken = default) =>
         Task.WhenAll(All.Where(s => s.IsActive).Select(s => s.StopAsync(cancellationToken)));
 
-    private ProcessSupervisor New(ScriptDefinition script) => new(script, Table, _options, _time, _logger, _watchdog, Dependencies);
+    private ProcessSupervisor New(ScriptDefinition script) => new(script, Table, _options, _time, _logger, _watchdog, Dependencies, _telemetry);
 }
 
 /// <summary>What a reload changed, by process name.</summary>

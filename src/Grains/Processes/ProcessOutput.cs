@@ -1,5 +1,6 @@
 using Brummer.Grains.Logs;
 using Brummer.Grains.Logs.Detection;
+using Brummer.Grains.Telemetry;
 
 namespace Brummer.Grains.Processes;
 
@@ -18,6 +19,15 @@ public sealed class ProcessOutput
 
     private long _runFirstSequence = 1; // status shows only this run's last line
     private OutputLineWatcher? _watcher;
+    private ScriptOutputExport? _export;
+
+    // Per stream, each written only by that stream's capture loop: counted where the line is handled anyway, read by
+    // the node's metrics at collection time.
+    private long _stdoutLines;
+    private long _stderrLines;
+    private long _stdoutBytes;
+    private long _stderrBytes;
+    private long _truncated;
 
     public ProcessOutput(ProcessOptions options, TimeProvider time)
     {
@@ -46,6 +56,21 @@ public sealed class ProcessOutput
     /// <summary>Watches the lines of the current run (a log probe); null stops watching.</summary>
     public void Watch(OutputLineWatcher? watcher) => Volatile.Write(ref _watcher, watcher);
 
+    /// <summary>Where every line is exported (OpenTelemetry logs); null: nowhere.</summary>
+    public void ExportTo(ScriptOutputExport? export) => Volatile.Write(ref _export, export);
+
+    /// <summary>Lines captured from <paramref name="stream"/>, across runs.</summary>
+    public long Lines(LogSource stream) => Volatile.Read(ref stream == LogSource.Stderr ? ref _stderrLines : ref _stdoutLines);
+
+    /// <summary>What the lines from <paramref name="stream"/> held (2 bytes per character), across runs.</summary>
+    public long Bytes(LogSource stream) => Volatile.Read(ref stream == LogSource.Stderr ? ref _stderrBytes : ref _stdoutBytes);
+
+    /// <summary>Lines cut at the line limit, across runs.</summary>
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>A capture loop cut a line at the limit (<see cref="OutputLineSplitter"/>).</summary>
+    public void OnTruncated() => Interlocked.Increment(ref _truncated);
+
     /// <summary>Called by the stdout and stderr capture loops (<see cref="OutputCapture"/>) for every line.</summary>
     // Allocates nothing for an ordinary line: the buffer copies it into its rings, and only lines the analyzer may
     // care about (a hint of an error or URL, or inside a block) become strings.
@@ -60,6 +85,18 @@ public sealed class ProcessOutput
         }
 
         Volatile.Read(ref _watcher)?.Invoke(stream, searchText);
+        Volatile.Read(ref _export)?.Line(stream, searchText, sequence, time);
+        if (stream == LogSource.Stderr)
+        {
+            Volatile.Write(ref _stderrLines, _stderrLines + 1);
+            Volatile.Write(ref _stderrBytes, _stderrBytes + (2L * text.Length));
+        }
+        else
+        {
+            Volatile.Write(ref _stdoutLines, _stdoutLines + 1);
+            Volatile.Write(ref _stdoutBytes, _stdoutBytes + (2L * text.Length));
+        }
+
         LineStored?.Invoke();
     }
 

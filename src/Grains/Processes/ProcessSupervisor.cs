@@ -6,7 +6,10 @@ using Brummer.Grains.Logs.Detection;
 using Brummer.Grains.Processes.Health;
 using Brummer.Grains.Processes.Restarts;
 using Brummer.Grains.Status;
+using Brummer.Grains.Telemetry;
 using CliWrap;
+using System.Diagnostics;
+using static Brummer.Telemetry.BrummerTelemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Brummer.Grains.Processes;
@@ -32,6 +35,7 @@ public sealed class ProcessSupervisor
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ProcessWatchdog? _watchdog;
+    private readonly ProcessTelemetry _telemetry;
     private readonly SemaphoreSlim _control = new(1, 1);
     private readonly Lock _policyGate = new(); // RestartBackoff is not thread-safe: exits and requests both use it
     private ScriptDefinition _script;
@@ -47,7 +51,8 @@ public sealed class ProcessSupervisor
         TimeProvider time,
         ILogger logger,
         ProcessWatchdog? watchdog = null,
-        ProcessDependencies? dependencies = null)
+        ProcessDependencies? dependencies = null,
+        NodeTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(table);
@@ -59,6 +64,7 @@ public sealed class ProcessSupervisor
         _logger = logger;
         Output = new ProcessOutput(options, time);
         _status = new StatusProjector(script.Name, table, Output, options, time);
+        _telemetry = new ProcessTelemetry(table.Node, script.Name, Output, telemetry?.Metrics, telemetry?.Logs);
         _probes = new ProcessProbes(AsRunHere(script), time, logger, watchdog);
         _backoff = new RestartBackoff(script.Availability, time);
     }
@@ -95,7 +101,7 @@ public sealed class ProcessSupervisor
             }
 
             ResetBackoff(); // asked for by hand: a process that gave up gets its full number of restarts again
-            return BeginCore(restart: false);
+            return BeginCore(restart: false, Triggers.Request, CallerContext());
         }
         finally
         {
@@ -155,7 +161,8 @@ public sealed class ProcessSupervisor
         {
             await StopCoreAsync().ConfigureAwait(false);
             ResetBackoff();
-            return BeginCore(restart: true).Process;
+            _telemetry.RestartRequested();
+            return BeginCore(restart: true, Triggers.Request, CallerContext()).Process;
         }
         finally
         {
@@ -188,7 +195,7 @@ public sealed class ProcessSupervisor
             }
 
             await StopCoreAsync().ConfigureAwait(false);
-            BeginCore(restart: true);
+            BeginCore(restart: true, Triggers.Reload, CallerContext());
             return true;
         }
         finally
@@ -225,16 +232,18 @@ public sealed class ProcessSupervisor
     }
 
     /// <summary>Starts now, or, while a dependency does not hold yet, goes pending until it does. Called under <see cref="_control"/>.</summary>
-    private RunResult BeginCore(bool restart)
+    /// <param name="trigger">Why it starts (<see cref="Triggers"/>).</param>
+    /// <param name="parent">The trace of the request that asked for it (none for a restart by policy).</param>
+    private RunResult BeginCore(bool restart, string trigger, ActivityContext parent)
     {
         var script = Definition;
         var unmet = _dependencies is null || script.DependsOn.IsEmpty ? null : _dependencies.Unmet(script.DependsOn);
         if (unmet is null)
         {
-            return StartCore(restart);
+            return StartCore(restart, trigger, parent);
         }
 
-        Volatile.Write(ref _wait, new Wait(ProcessStatus.Pending, restart));
+        Volatile.Write(ref _wait, new Wait(ProcessStatus.Pending, restart, parent));
         var pending = _status.Publish(current => new ProcessInfo(
             Node, script.Name, ProcessStatus.Pending, null, null, null, null, current?.Restarts ?? 0, null, null, 0, WaitingFor: unmet));
         _logger.LogInformation("{Script} on {Node} waits for {Dependency}", script.Name, Node, unmet);
@@ -276,7 +285,7 @@ public sealed class ProcessSupervisor
             if (Volatile.Read(ref _wait) == wait && !wait.Cancelled.IsCancellationRequested)
             {
                 Volatile.Write(ref _wait, null);
-                BeginCore(wait.CountsAsRestart);
+                BeginCore(wait.CountsAsRestart, wait.Kind == ProcessStatus.Restarting ? Triggers.Restart : Triggers.Dependencies, wait.Parent);
             }
         }
         finally
@@ -304,7 +313,7 @@ public sealed class ProcessSupervisor
         _status.Publish(current => current! with { Status = ProcessStatus.Stopped, WaitingFor = null, NextRestartAt = null, ExitedAt = current.ExitedAt ?? _time.GetUtcNow() });
     }
 
-    private RunResult StartCore(bool restart)
+    private RunResult StartCore(bool restart, string trigger, ActivityContext parent)
     {
         if (Volatile.Read(ref _run) is not null)
         {
@@ -315,22 +324,23 @@ public sealed class ProcessSupervisor
         Output.BeginRun();
         var restarts = (Current?.Restarts ?? 0) + (restart ? 1 : 0);
         var starting = _status.Publish(_ => new ProcessInfo(Node, script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
+        var span = _telemetry.RunStarting(script, trigger, restarts, parent);
 
         var program = ExecutableResolver.Find(script.Executable);
         var setsid = ExecutableResolver.Find("setsid");
         if (program is null || setsid is null)
         {
             var missing = program is null ? script.Executable : "setsid";
-            return new RunResult(Fail($"'{missing}' was not found on PATH."), AlreadyRunning: false);
+            return new RunResult(Fail($"'{missing}' was not found on PATH.", span), AlreadyRunning: false);
         }
 
-        var run = new Run(script) { StartedAt = starting.StartedAt ?? _time.GetUtcNow() };
+        var run = new Run(script) { StartedAt = starting.StartedAt ?? _time.GetUtcNow(), Span = span };
         var command = Cli.Wrap(setsid)
             .WithArguments(args => args.Add("-w").Add(program).Add(script.Arguments))
             .WithWorkingDirectory(script.WorkingDirectory)
             .WithEnvironmentVariables(env => env.Set(RunEnvironment(script, Node)!))
-            .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stdout, line)))
-            .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stderr, line)))
+            .WithStandardOutputPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stdout, line), Output.OnTruncated))
+            .WithStandardErrorPipe(new OutputCapture(_options.LogLineMaxBytes, line => Output.OnLine(LogSource.Stderr, line), Output.OnTruncated))
             .WithValidation(CommandResultValidation.None);
 
         // The probes watch the output before the process exists: a ready line printed before the spawn has returned
@@ -347,13 +357,14 @@ public sealed class ProcessSupervisor
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             Output.Watch(null);
-            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}"), AlreadyRunning: false);
+            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}", span), AlreadyRunning: false);
         }
 
         run.Pid = task.ProcessId;
         _watchdog?.Track(run.Pid);
         Volatile.Write(ref _run, run);
         var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid, Health = probes.InitialHealth });
+        ProcessTelemetry.Started(span, run.Pid, ready: probes.InitialHealth == ProcessHealth.None);
         probeRun.Start();
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
         _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
@@ -398,6 +409,7 @@ public sealed class ProcessSupervisor
         var reason = run.LivenessFailed ? $"liveness probe failed: {run.LivenessReason}" : null;
         if (decision.Restart)
         {
+            ProcessTelemetry.RestartScheduled(run.Span, decision.Delay);
             // Waiting before it is no longer running, so the process is active throughout and a stop finds the wait.
             var wait = new Wait(ProcessStatus.Restarting, countsAsRestart: true);
             Volatile.Write(ref _wait, wait);
@@ -431,6 +443,7 @@ public sealed class ProcessSupervisor
         Volatile.Write(ref _run, null);
         _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", Name, Node, exitCode);
         Output.EndRun();
+        _telemetry.RunEnded(run.Span, failed ? Outcomes.Failed : Outcomes.Succeeded, exitCode, exitedAt - run.StartedAt, reason ?? decision.GaveUpReason);
         run.Finished.TrySetResult();
     }
 
@@ -445,13 +458,15 @@ public sealed class ProcessSupervisor
 
         if (run.TryClaimStop())
         {
+            using var stop = _telemetry.StopStarting();
             _status.Publish(current => current! with { Status = ProcessStatus.Stopping });
             await TerminateGroupAsync(run).ConfigureAwait(false);
             await EndProbesAsync(run).ConfigureAwait(false);
-            _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), Health = ProcessHealth.None, LastLine = Output.LastLineOfRun() ?? current.LastLine });
+            var stopped = _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), Health = ProcessHealth.None, LastLine = Output.LastLineOfRun() ?? current.LastLine });
             Volatile.Write(ref _run, null);
             _logger.LogInformation("Stopped {Script} on {Node}", Name, Node);
             Output.EndRun();
+            _telemetry.RunEnded(run.Span, Outcomes.Stopped, run.ExitCode, (stopped.ExitedAt ?? _time.GetUtcNow()) - run.StartedAt, null);
             run.Finished.TrySetResult();
         }
 
@@ -483,7 +498,11 @@ public sealed class ProcessSupervisor
             return;
         }
 
-        _status.TryPublish(current => current is { Status: ProcessStatus.Running } && current.Health != report.Health, current => current! with { Health = report.Health });
+        if (_status.TryPublish(current => current is { Status: ProcessStatus.Running } && current.Health != report.Health, current => current! with { Health = report.Health }))
+        {
+            _telemetry.HealthChanged(run.Span, report.Health);
+        }
+
         if (report.LivenessFailed && run.TryFailLiveness(report.Reason))
         {
             _logger.LogWarning("{Script} on {Node} failed its liveness probe ({Reason}); ending the run", Name, Node, report.Reason);
@@ -558,18 +577,26 @@ public sealed class ProcessSupervisor
 
     private static bool IsGone(Run run) => run.Exited.Task.IsCompleted && ProcessGroup.IsEmpty(run.Pid);
 
-    private ProcessInfo Fail(string reason)
+    private ProcessInfo Fail(string reason, Activity? span)
     {
         _logger.LogWarning("Could not start {Script} on {Node}: {Reason}", Name, Node, reason);
-        return _status.Publish(current => current! with { Status = ProcessStatus.Failed, ExitedAt = _time.GetUtcNow(), Reason = reason });
+        var failed = _status.Publish(current => current! with { Status = ProcessStatus.Failed, ExitedAt = _time.GetUtcNow(), Reason = reason });
+        _telemetry.RunEnded(span, Outcomes.NotStarted, null, TimeSpan.Zero, reason);
+        return failed;
     }
 
+    /// <summary>The trace of the call being served (an Orleans grain call, and above it an agent's MCP call).</summary>
+    private static ActivityContext CallerContext() => Activity.Current?.Context ?? default;
+
     /// <summary>A start that waits: for dependencies (<see cref="ProcessStatus.Pending"/>) or a restart's backoff (<see cref="ProcessStatus.Restarting"/>).</summary>
-    private sealed class Wait(ProcessStatus kind, bool countsAsRestart)
+    private sealed class Wait(ProcessStatus kind, bool countsAsRestart, ActivityContext parent = default)
     {
         public ProcessStatus Kind { get; } = kind;
 
         public bool CountsAsRestart { get; } = countsAsRestart;
+
+        /// <summary>The trace of the request the start belongs to (none for a restart by policy).</summary>
+        public ActivityContext Parent { get; } = parent;
 
         public CancellationTokenSource Cancelled { get; } = new();
     }
@@ -583,6 +610,9 @@ public sealed class ProcessSupervisor
         public ScriptDefinition Script { get; } = script;
 
         public DateTimeOffset StartedAt { get; set; }
+
+        /// <summary>Its <c>process.run</c> span (null when nobody listens).</summary>
+        public Activity? Span { get; init; }
 
         public ProbeRun? Probes { get; set; }
 

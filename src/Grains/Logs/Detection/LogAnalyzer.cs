@@ -53,6 +53,12 @@ public sealed class LogAnalyzer
         _options.Validate();
     }
 
+    /// <summary>
+    /// Raised when a block ends (repeats included) with the whole block; under the analyzer's lock, so a handler only
+    /// hands it on.
+    /// </summary>
+    public event Action<ErrorGroup>? BlockClosed;
+
     /// <summary>Errors seen so far, repeats included, counted as soon as a block is recognised.</summary>
     public int ErrorCount => Volatile.Read(ref _errorCount);
 
@@ -391,6 +397,7 @@ public sealed class LogAnalyzer
         var block = stream.Open!;
         stream.Open = null;
         var title = block.TitleOrStart(MaxTitleLength);
+        BlockClosed?.Invoke(block.ToGroup(title) with { Complete = true });
         var identity = ErrorIdentity.Of(block.Detector, title);
         if (_groupsByIdentity.TryGetValue(identity, out var entry))
         {

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using Brummer.Grains.Abstractions;
+using Brummer.Grains.Discovery;
+using Brummer.Grains.Logs.Detection;
+using Brummer.Grains.Processes;
+using Brummer.Telemetry;
+using static Brummer.Telemetry.BrummerTelemetry;
+
+namespace Brummer.Grains.Telemetry;
+
+/// <summary>
+/// What one process tells OpenTelemetry: a <c>process.run</c> span per run (a child of the call that started it, so
+/// an agent's MCP call and the start it caused are one trace; a restart by policy starts a new trace linked to the run
+/// before), its metrics, and its output as logs carrying the run's trace. The supervisor says what happened; this
+/// decides how it is told.
+/// </summary>
+public sealed class ProcessTelemetry
+{
+    private readonly NodeMetrics? _metrics;
+    private readonly string _node;
+    private ActivityContext _previousRun;
+
+    public ProcessTelemetry(string node, string script, ProcessOutput output, NodeMetrics? metrics, ScriptLogExporter? exporter)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _node = node;
+        Script = script;
+        _metrics = metrics;
+        Export = exporter?.For(script);
+        output.ExportTo(Export);
+        output.Analyzer.BlockClosed += ErrorDetected;
+    }
+
+    public string Script { get; }
+
+    /// <summary>Where the output goes as logs; null when it is not exported.</summary>
+    public ScriptOutputExport? Export { get; }
+
+    private Activity? _current;
+
+    /// <summary>
+    /// A run begins. <paramref name="parent"/> is the context of the request that asked for it (none for a restart by
+    /// policy). The span is not made current: it lasts as long as the process, and the caller's work is not part of it.
+    /// </summary>
+    public Activity? RunStarting(ScriptDefinition script, string trigger, int restarts, ActivityContext parent)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        _metrics?.Started(Script, trigger);
+        var links = _previousRun != default && parent == default ? new[] { new ActivityLink(_previousRun) } : null;
+        var caller = Activity.Current;
+        var run = Source.StartActivity(Spans.ProcessRun, ActivityKind.Internal, parent, Tags(trigger, restarts, script), links);
+        Activity.Current = caller;
+        if (run is not null)
+        {
+            run.DisplayName = $"{Spans.ProcessRun} {Script}";
+            _previousRun = run.Context;
+        }
+
+        Volatile.Write(ref _current, run);
+        Export?.RunIs(run);
+        return run;
+    }
+
+    public static void Started(Activity? run, int pid, bool ready)
+    {
+        run?.SetTag(Attributes.Pid, pid);
+        if (ready)
+        {
+            run?.AddEvent(new ActivityEvent(Events.Ready));
+        }
+    }
+
+    /// <summary>A restart asked for (by MCP, the API, a reload), as opposed to one by policy.</summary>
+    public void RestartRequested() => _metrics?.RestartRequested(Script);
+
+    public void HealthChanged(Activity? run, ProcessHealth health)
+    {
+        _metrics?.HealthChanged(Script, health);
+        run?.AddEvent(new ActivityEvent(health == ProcessHealth.Ready ? Events.Ready : Events.Health, tags: new ActivityTagsCollection { [Attributes.Health] = health.ToWireName() }));
+    }
+
+    public static void RestartScheduled(Activity? run, TimeSpan delay) =>
+        run?.AddEvent(new ActivityEvent(Events.Restart, tags: new ActivityTagsCollection { [Attributes.RestartDelay] = (long)delay.TotalMilliseconds }));
+
+    /// <summary>The run is over: its outcome counted, its span ended (an error status unless it succeeded or was stopped).</summary>
+    public void RunEnded(Activity? run, string outcome, int? exitCode, TimeSpan duration, string? reason)
+    {
+        _metrics?.Ended(Script, outcome, exitCode, duration);
+        if (Interlocked.CompareExchange(ref _current, null, run) == run)
+        {
+            Export?.RunIs(null);
+        }
+
+        if (run is null)
+        {
+            return;
+        }
+
+        run.SetTag(Attributes.Outcome, outcome);
+        if (exitCode is { } code)
+        {
+            run.SetTag(Attributes.ExitCode, code);
+        }
+
+        if (outcome is Outcomes.Failed or Outcomes.NotStarted)
+        {
+            run.SetStatus(ActivityStatusCode.Error, reason ?? (exitCode is { } failed ? string.Create(CultureInfo.InvariantCulture, $"exit code {failed}") : outcome));
+        }
+
+        run.Stop();
+    }
+
+    /// <summary>A span around a stop asked for, a child of the caller's (the grain call, and above it the agent's).</summary>
+    public Activity? StopStarting()
+    {
+        var stop = Source.StartActivity(Spans.ProcessStop, ActivityKind.Internal);
+        stop?.SetTag(Attributes.Node, _node);
+        stop?.SetTag(Attributes.Script, Script);
+        return stop;
+    }
+
+    private void ErrorDetected(ErrorGroup error)
+    {
+        _metrics?.ErrorDetected(Script, error.DetectorId);
+        Volatile.Read(ref _current)?.AddEvent(new ActivityEvent(Events.ErrorDetected, error.FirstTime, new ActivityTagsCollection
+        {
+            [Attributes.ErrorKind] = error.DetectorId,
+            [Attributes.ErrorTitle] = error.Title,
+        }));
+        Export?.Error(error);
+    }
+
+    private List<KeyValuePair<string, object?>> Tags(string trigger, int restarts, ScriptDefinition script) =>
+    [
+        new(Attributes.Node, _node),
+        new(Attributes.Script, Script),
+        new(Attributes.Trigger, trigger),
+        new(Attributes.Restarts, restarts),
+        new(Attributes.Command, script.Executable),
+    ];
+}
