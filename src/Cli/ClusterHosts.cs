@@ -26,7 +26,9 @@ public sealed record NodeRunOptions(
     int GatewayPort,
     TimeSpan StopTimeout,
     TimeSpan FailureDetection,
-    ClusterTls? Tls = null);
+    ClusterTls? Tls = null,
+    bool OtelLogs = true,
+    int? MetricsPort = null);
 
 /// <summary>What <c>brummer gateway</c> runs: MCP + JSON API over an Orleans client of the cluster; it hosts no grains.</summary>
 public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port, GatewaySecurity? Gateway = null, ClusterTls? Tls = null)
@@ -40,7 +42,12 @@ public static class ClusterHosts
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateApplicationBuilder(HostSettings.Generic(args));
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults("brummer-node", options.Name);
+        if (options.MetricsPort is { } metricsPort)
+        {
+            builder.AddPrometheusListener(IPAddress.Loopback, metricsPort);
+        }
+
         builder.AddBrummerClusterNode(
             new NodeHostOptions
             {
@@ -51,6 +58,7 @@ public static class ClusterHosts
                 GatewayPort = options.GatewayPort,
                 FailureDetection = options.FailureDetection,
                 Tls = options.Tls,
+                ExportOutputLogs = options.OtelLogs,
                 Processes = new ProcessOptions
                 {
                     StopTimeout = options.StopTimeout,
@@ -68,7 +76,7 @@ public static class ClusterHosts
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults("brummer-gateway");
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
         builder.Services.AddSingleton(options.Cluster);
         builder.UseOrleansClient(client =>

@@ -14,25 +14,29 @@ using Microsoft.Extensions.Hosting;
 namespace Brummer.Cli;
 
 /// <summary>What <c>brummer up</c> runs: one silo and the gateway in one process, clustered on loopback only.</summary>
-public sealed record UpOptions(string Directory, string Node, int Port, IPAddress Bind, TimeSpan StopTimeout, GatewaySecurity? Gateway = null)
+public sealed record UpOptions(string Directory, string Node, int Port, IPAddress Bind, TimeSpan StopTimeout, GatewaySecurity? Gateway = null, bool OtelLogs = true)
 {
     public GatewaySecurity Security => Gateway ?? GatewaySecurity.LoopbackDefault;
 }
 
 public static class EmbeddedCluster
 {
-    /// <summary>Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad package.json or brummer.yaml.</summary>
+    /// <summary>
+    /// Builds the embedded node + gateway. Throws <see cref="Grains.Discovery.ScriptDiscoveryException"/> for a bad
+    /// package.json or brummer.yaml, <see cref="Grains.Telemetry.OtlpSettingsException"/> for an OTLP setting it cannot use.
+    /// </summary>
     /// <param name="configure">A last word on the host before it is built (tests add a log capture).</param>
     public static WebApplication Build(UpOptions options, string[]? args = null, Action<IHostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults("brummer", options.Node);
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
         builder.AddBrummerEmbeddedSilo(new NodeHostOptions
         {
             Name = options.Node,
             Directory = options.Directory,
+            ExportOutputLogs = options.OtelLogs,
             Processes = new ProcessOptions { StopTimeout = options.StopTimeout },
         });
         builder.AddBrummerGateway(g =>

@@ -3,6 +3,7 @@ using System.Net;
 using Brummer.Clustering;
 using Brummer.Clustering.Tls;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Telemetry;
 using Brummer.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -62,6 +63,7 @@ internal static class NodeCommand
 
         var tls = new TlsCommandOptions();
         var insecure = ClusterCommandOptions.Insecure();
+        var telemetry = new TelemetryCommandOptions();
 
         var command = new Command(
             "node",
@@ -70,6 +72,7 @@ internal static class NodeCommand
             "killed, its watchdog stops them.")
         {
             name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, stopTimeout, failureDetection, insecure,
+            telemetry.OtelLogs, telemetry.MetricsPort,
         };
         tls.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
@@ -82,7 +85,9 @@ internal static class NodeCommand
                 parse.GetValue(siloPort),
                 parse.GetValue(gatewayPort),
                 TimeSpan.FromSeconds(parse.GetValue(stopTimeout)),
-                TimeSpan.FromSeconds(parse.GetValue(failureDetection))),
+                TimeSpan.FromSeconds(parse.GetValue(failureDetection)),
+                OtelLogs: telemetry.ExportOutputLogs(parse),
+                MetricsPort: parse.GetResult(telemetry.MetricsPort) is null ? null : parse.GetValue(telemetry.MetricsPort)),
             tls.Files(parse),
             parse.GetValue(insecure),
             ct));
@@ -118,7 +123,7 @@ internal static class NodeCommand
             await ClusterPreparation.PrepareAsync(options.Cluster, cancellationToken);
             host = ClusterHosts.BuildNode(options);
         }
-        catch (Exception ex) when (ex is ScriptDiscoveryException or ClusterUnavailableException or ClusterTlsException)
+        catch (Exception ex) when (ex is ScriptDiscoveryException or ClusterUnavailableException or ClusterTlsException or OtlpSettingsException)
         {
             tls?.Dispose();
             return CommandOutput.Fail(ex.Message);

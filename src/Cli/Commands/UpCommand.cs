@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Brummer.Gateway;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Telemetry;
 using Brummer.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -42,10 +43,11 @@ internal static class UpCommand
             Validators = { Validate.Seconds("--stop-timeout", 0.1, 3600) },
         };
         var hosting = new GatewayHostingOptions();
+        var telemetry = new TelemetryCommandOptions();
 
         var command = new Command("up", "Runs a one-machine Brummer (node + gateway in one process). Ctrl+C stops it and every script it started.")
         {
-            dir, port, node, bind, stopTimeout,
+            dir, port, node, bind, stopTimeout, telemetry.OtelLogs,
         };
         foreach (var option in hosting.All)
         {
@@ -65,7 +67,7 @@ internal static class UpCommand
                 return CommandOutput.Fail(ex.Message);
             }
 
-            var options = new UpOptions(parse.GetValue(dir)!.FullName, parse.GetValue(node)!, parse.GetValue(port), address, TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), security);
+            var options = new UpOptions(parse.GetValue(dir)!.FullName, parse.GetValue(node)!, parse.GetValue(port), address, TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), security, telemetry.ExportOutputLogs(parse));
             return await RunAsync(options, ct);
         });
         return command;
@@ -78,7 +80,7 @@ internal static class UpCommand
         {
             app = EmbeddedCluster.Build(options);
         }
-        catch (ScriptDiscoveryException ex)
+        catch (Exception ex) when (ex is ScriptDiscoveryException or OtlpSettingsException)
         {
             return CommandOutput.Fail(ex.Message);
         }

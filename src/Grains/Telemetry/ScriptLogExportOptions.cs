@@ -35,7 +35,7 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
     /// The settings from OTEL_EXPORTER_OTLP_LOGS_* or OTEL_EXPORTER_OTLP_*, or null when no endpoint is configured
     /// (then nothing leaves the machine).
     /// </summary>
-    /// <exception cref="FormatException">An endpoint, protocol or header setting that cannot be used, with what to write instead.</exception>
+    /// <exception cref="OtlpSettingsException">An endpoint, protocol or header setting that cannot be used, with what to write instead.</exception>
     public static ScriptLogExportOptions? FromSettings(Func<string, string?> setting)
     {
         ArgumentNullException.ThrowIfNull(setting);
@@ -48,7 +48,7 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
 
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new FormatException($"The OTLP endpoint '{endpoint}' is not an http:// or https:// URL (e.g. http://localhost:4318).");
+            throw new OtlpSettingsException($"The OTLP endpoint '{endpoint}' is not an http:// or https:// URL (e.g. http://localhost:4318).");
         }
 
         var protocol = Setting(setting, "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL") ?? Setting(setting, "OTEL_EXPORTER_OTLP_PROTOCOL") ?? "grpc";
@@ -56,7 +56,7 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
         {
             "grpc" => OtlpTransport.Grpc,
             "http/protobuf" => OtlpTransport.HttpProtobuf,
-            _ => throw new FormatException($"OTLP protocol '{protocol}' is not supported for script logs: use 'grpc' or 'http/protobuf'."),
+            _ => throw new OtlpSettingsException($"OTLP protocol '{protocol}' is not supported for script logs: use 'grpc' or 'http/protobuf'."),
         };
 
         var target = transport switch
@@ -85,7 +85,7 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new FormatException($"The OTLP header '{pair}' is not key=value (OTEL_EXPORTER_OTLP_HEADERS is key1=value1,key2=value2).");
+                throw new OtlpSettingsException($"The OTLP header '{pair}' is not key=value (OTEL_EXPORTER_OTLP_HEADERS is key1=value1,key2=value2).");
             }
 
             headers.Add(new(pair[..equals].Trim(), WebUtility.UrlDecode(pair[(equals + 1)..].Trim())));
@@ -94,3 +94,6 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
         return headers;
     }
 }
+
+/// <summary>An OTEL_EXPORTER_OTLP_* setting that cannot be used; the message says what to write instead.</summary>
+public sealed class OtlpSettingsException(string message) : Exception(message);
