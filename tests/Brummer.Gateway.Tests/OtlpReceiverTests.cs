@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Brummer.Tests.Otlp;
 using Google.Protobuf;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -226,6 +227,51 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
         Assert.Equal(13, warning.SeverityNumber);
         Assert.Equal(string.Empty, warning.TraceId);
         Assert.Equal(string.Empty, warning.SpanId);
+
+        Assert.Empty(_receiver.Errors);
+    }
+
+    [Fact]
+    public async Task OtlpReceiver_ConfiguredLikeABrummerHost_ReceivesEverySignalOnItsPath()
+    {
+        // What a Brummer host does: UseOtlpExporter() reading OTEL_* keys from configuration (there, environment
+        // variables), the base endpoint only; the SDK appends /v1/traces, /v1/metrics and /v1/logs itself.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _receiver.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-from-env=yes",
+            ["OTEL_SERVICE_NAME"] = "from-env",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddOpenTelemetry()
+            .WithTracing(t => t.AddSource(SourceName))
+            .WithMetrics(m => m.AddMeter(MeterName))
+            .WithLogging()
+            .UseOtlpExporter();
+        await using var sdk = services.BuildServiceProvider();
+        var tracer = sdk.GetRequiredService<TracerProvider>();
+        var meters = sdk.GetRequiredService<MeterProvider>();
+        var logs = sdk.GetRequiredService<LoggerProvider>();
+        using var source = new ActivitySource(SourceName);
+        using var meter = new Meter(MeterName);
+
+        source.StartActivity("from env")!.Dispose();
+        meter.CreateCounter<int>("brummer.test.env").Add(1);
+        sdk.GetRequiredService<ILoggerFactory>().CreateLogger(Category).LogInformation("from env");
+        Assert.True(tracer.ForceFlush(30_000) & meters.ForceFlush(30_000) & logs.ForceFlush(30_000));
+
+        var span = Assert.Single(await _receiver.WaitForSpansAsync(s => s.Name == "from env"));
+        Assert.Equal("from-env", span.Resource.GetString("service.name"));
+        Assert.Equal(1L, (await _receiver.WaitForDataPointAsync("brummer.test.env")).Point.IntValue);
+        Assert.Single(await _receiver.WaitForLogsAsync(l => l.Body == "from env"));
+        foreach (var signal in Enum.GetValues<OtlpSignal>())
+        {
+            var request = (await _receiver.WaitForRequestsAsync(signal))[0];
+            Assert.Equal("yes", request.Headers["x-from-env"]);
+        }
 
         Assert.Empty(_receiver.Errors);
     }
