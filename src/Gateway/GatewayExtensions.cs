@@ -55,6 +55,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<WaitService>();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddBrummerOpenApi();
         builder.Services.AddSingleton<TokenStore>();
         builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
@@ -120,6 +121,10 @@ public static class GatewayExtensions
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpStatusPollResponder>());
         app.MapMcp("/mcp").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
+        // The API's description, to whoever may read the API.
+        app.MapOpenApi(OpenApiDocumentation.Path)
+            .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read))
+            .WithMetadata(new LaneAttribute(RequestLane.Reads));
         return app;
     }
 
