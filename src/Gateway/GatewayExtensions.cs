@@ -59,6 +59,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<WaitService>();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddBrummerOpenApi();
         builder.Services.AddSingleton<TokenStore>();
         builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
@@ -134,6 +135,10 @@ public static class GatewayExtensions
         // Behind the same browser guard and token rules as the API's reads: a scraper sends a read token when tokens are on.
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
+        // The API's description, to whoever may read the API.
+        app.MapOpenApi(OpenApiDocumentation.Path)
+            .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read))
+            .WithMetadata(new LaneAttribute(RequestLane.Reads));
         return app;
     }
 

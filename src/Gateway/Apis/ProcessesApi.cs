@@ -14,49 +14,175 @@ namespace Brummer.Gateway.Apis;
 /// <summary>The JSON API: the same services as the MCP tools, for curl and the CLI. Refusals are RFC 7807 problem details.</summary>
 public static class ProcessesApi
 {
+    private const string NodeFilter = "Only this node. Omit for every node.";
+    private const string NodeInPath = "The node (machine) name, as listed by /api/nodes.";
+    private const string ScriptInPath = "The script name, as listed by /api/scripts. A name with '/' (a workspace package's script) is sent with it escaped as %2F.";
+    private const string ScriptOnDefaultNode = ScriptInPath + " On the default node: the only one, or the gateway's configured default.";
+    private const string Lines = "How many of the last lines (default 100, 1 to 1000).";
+    private const string AfterSeq = "Only lines after this sequence number (the last_seq of a previous answer).";
+    private const string WaitFor = "What to wait for: running, ready (running and its readiness probe passed, or it has none), exited (stopped, succeeded or failed after having run), succeeded (exit 0) or failed.";
+    private const string WaitTimeout = "Seconds to wait at most (default 30, 0 to 600; 0 looks once).";
+    private const string RunWait = "run only: ready or running, to answer only once the process is. Omit to answer as soon as it is started.";
+    private const string RunTimeout = "run only, with wait: " + WaitTimeout;
+
+    private static readonly string[] WaitConditionNames = ["running", "ready", "exited", "succeeded", "failed"];
+    private static readonly string[] RunWaitNames = ["running", "ready"];
+    private static readonly string[] ActionNames = ["run", "stop", "restart"];
+
     public static IEndpointRouteBuilder MapProcessesApi(this IEndpointRouteBuilder app, bool readOnly = false)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(RefusalsAsProblems);
+        var api = app.MapGroup("/api")
+            .AddEndpointFilter(RefusalsAsProblems)
+            .Refuses(Refusals.NoToken, Refusals.FromWebPage, Refusals.Busy);
         var reads = api.MapGroup(string.Empty).RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         var cached = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Reads));
-        cached.MapGet("/scripts", (ScriptsService s, string? node) => s.ListScripts(node));
+        cached.MapGet("/scripts", (ScriptsService s, string? node) => s.ListScripts(node))
+            .Documented("scripts_list", "List the scripts that can be run", "The scripts every node (or one node) can run, with the command each runs and where it was found. Answered from the gateway's cache.")
+            .WithTags("processes")
+            .Parameter("node", "Only this node's scripts. Omit for every node.")
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
         cached.MapGet("/processes", (ScriptsService s, string? name, string? node, string? status, string? changed_since) =>
-            s.Status(StatusQuery.Parse(name, node, status, changed_since)));
-        cached.MapGet("/nodes", (ScriptsService s) => s.Nodes());
+            s.Status(StatusQuery.Parse(name, node, status, changed_since)))
+            .Documented(
+                "scripts_status",
+                "Status of every process",
+                "The processes of every script that has run, on every node: status, health, pid, times, exit code, restarts, last output line, what it waits for; and each node's freshness. " +
+                "Cheap (answered from the gateway's cache, no node is called): poll it freely, narrowed by status and changed_since.")
+            .WithTags("processes")
+            .Parameter("name", "Only this script. Omit for all.")
+            .Parameter("node", NodeFilter)
+            .Parameter("status", "Only processes in these statuses, comma-separated (pending, starting, running, stopping, stopped, succeeded, failed, restarting, lost); '!' first for every other one, e.g. !running.")
+            .Parameter("changed_since", "The cursor of an earlier answer: only the processes that changed after it.")
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
+        cached.MapGet("/nodes", (ScriptsService s) => s.Nodes())
+            .Documented("nodes_list", "List the nodes of the cluster", "Each node's address, status (up, unresponsive, left or lost) and process count per status, and whether the cluster's membership store is healthy.")
+            .WithTags("nodes");
 
         var logs = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Logs));
         // Numbers and flags arrive as text and are parsed by QueryValues, so a bad one gets the same kind of message as
         // over MCP instead of the framework's bare 400.
         logs.MapGet("/logs", (LogsService l, string? query, string? regex, string? name, string? node, string? stream, string? since, string? limit, CancellationToken ct) =>
-            l.SearchAsync(query, QueryValues.Flag(regex, "regex"), name, node, stream, since, QueryValues.Int(limit, "limit"), ct));
+            l.SearchAsync(query, QueryValues.Flag(regex, "regex"), name, node, stream, since, QueryValues.Int(limit, "limit"), ct))
+            .Documented(
+                "logs_search",
+                "Search what processes printed",
+                "Lines processes printed, newest first, across every node (or one). Plain text match by default (case-insensitive); regex=true for a .NET regular expression (run with a time limit). " +
+                "Colour codes are ignored when matching. The limit applies per node, then results are merged; nodes that cannot be asked in time are named in unreachable_nodes.")
+            .WithTags("logs")
+            .Parameter("query", "Text to find, or a regular expression with regex=true; at most 4096 characters.", required: true)
+            .Parameter("regex", "Treat query as a .NET regular expression.", ValueKind.Flag)
+            .Parameter("name", "Only this script's output.")
+            .Parameter("node", NodeFilter)
+            .Parameter("stream", "Only stdout or stderr.", values: ["stdout", "stderr"])
+            .Parameter("since", "Only lines since then: ISO-8601 (2026-11-28T09:30:00Z) or a duration back from now (90s, 10m, 2h, 1d).")
+            .Parameter("limit", "Most lines to return (default 100, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
         logs.MapGet("/logs/{node}/{name}", (LogsService l, string node, string name, string? lines, string? after_seq, CancellationToken ct) =>
-            l.TailAsync(Segment(name), Segment(node), QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
+            l.TailAsync(Segment(name), Segment(node), QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct))
+            .Documented("logs_tail_on_node", "The last lines of a script's output on a node", "Oldest first. To follow a process, ask again with after_seq set to the last_seq of the previous answer: only the lines printed since.")
+            .WithTags("logs")
+            .Parameter("node", NodeInPath)
+            .Parameter("name", ScriptInPath)
+            .Parameter("lines", Lines, ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Parameter("after_seq", AfterSeq, ValueKind.LongNumber, 0)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
         logs.MapGet("/logs/{name}", (LogsService l, string name, string? lines, string? after_seq, CancellationToken ct) =>
-            l.TailAsync(Segment(name), null, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct));
-        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct));
-        logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct));
+            l.TailAsync(Segment(name), null, QueryValues.Int(lines, "lines"), QueryValues.Long(after_seq, "after_seq"), ct))
+            .Documented("logs_tail", "The last lines of a script's output on the default node", "As /api/logs/{node}/{name}, on the default node (the only one, or the gateway's configured default).")
+            .WithTags("logs")
+            .Parameter("name", ScriptOnDefaultNode)
+            .Parameter("lines", Lines, ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Parameter("after_seq", AfterSeq, ValueKind.LongNumber, 0)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
+        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct))
+            .Documented(
+                "errors_list",
+                "Errors processes printed",
+                "Each error with its whole block (message and stack trace), script and node, when it first and last appeared and how many times it recurred; oldest first. " +
+                "Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")
+            .WithTags("logs")
+            .Parameter("name", "Only this script's errors.")
+            .Parameter("node", NodeFilter)
+            .Parameter("limit", "Most errors to return (default 20, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
+        logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct))
+            .Documented("urls_list", "URLs processes printed", "Dev servers announcing where they listen: once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")
+            .WithTags("logs")
+            .Parameter("node", NodeFilter)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
 
         // Waiting is a read, but a long one: a lane of its own, so it never holds a status read's permit.
         var waits = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Waits));
         waits.MapGet("/processes/{node}/{name}/wait", (WaitService w, string node, string name, string? @for, string? timeout, CancellationToken ct) =>
-            WaitAsync(w, name, node, @for, timeout, ct));
+            WaitAsync(w, name, node, @for, timeout, ct))
+            .Documented(
+                "wait_for_on_node",
+                "Wait until a script's process on a node reaches a state",
+                "Answers as soon as the state comes (no polling), at once with 409 or 503 when it can no longer come, and with 504 at the timeout, saying what the process is doing and waits for. " +
+                "A process that has not run yet is waited for.")
+            .WithTags("processes")
+            .Parameter("node", NodeInPath)
+            .Parameter("name", ScriptInPath)
+            .Parameter("for", WaitFor, values: WaitConditionNames, required: true)
+            .Parameter("timeout", WaitTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.WaitCannotHappen, Refusals.WaitNodeGone, Refusals.WaitTimedOut);
         waits.MapGet("/processes/{name}/wait", (WaitService w, string name, string? @for, string? timeout, CancellationToken ct) =>
-            WaitAsync(w, name, null, @for, timeout, ct));
+            WaitAsync(w, name, null, @for, timeout, ct))
+            .Documented("wait_for", "Wait until a script's process on the default node reaches a state", "As /api/processes/{node}/{name}/wait, on the default node (the only one, or the gateway's configured default).")
+            .WithTags("processes")
+            .Parameter("name", ScriptOnDefaultNode)
+            .Parameter("for", WaitFor, values: WaitConditionNames, required: true)
+            .Parameter("timeout", WaitTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.WaitCannotHappen, Refusals.WaitNodeGone, Refusals.WaitTimedOut);
 
         if (!readOnly)
         {
             var control = api.MapGroup(string.Empty)
                 .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Operate))
-                .WithMetadata(new LaneAttribute(RequestLane.Control));
+                .WithMetadata(new LaneAttribute(RequestLane.Control))
+                .Refuses(Refusals.NeedsOperate, Refusals.BodyTooLarge, Refusals.BodyNotJson, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
             control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, WaitService w, string node, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, Segment(name), Segment(node), wait, timeout, ct));
+                ControlAsync(s, w, action, Segment(name), Segment(node), wait, timeout, ct))
+                .Documented(
+                    "scripts_control_on_node",
+                    "Run, stop or restart a script on a node",
+                    "run starts the script and answers once its OS process exists (already_running when it was; with wait, once it is running or ready); " +
+                    "stop ends its whole process tree (SIGTERM, then SIGKILL after the stop timeout) and answers once none of it is left; restart stops it if it runs, then starts it. " +
+                    "Answers within the control timeout; a call answered with an error or a timeout never takes effect later.")
+                .WithTags("processes")
+                .Parameter("node", NodeInPath)
+                .Parameter("name", ScriptInPath)
+                .Parameter("action", "What to do.", values: ActionNames)
+                .Parameter("wait", RunWait, values: RunWaitNames)
+                .Parameter("timeout", RunTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+                .Produces<RunScriptResult>()
+                .AnswersOneOf(typeof(RunScriptResult), typeof(ProcessResult))
+                .Refuses(Refusals.BadArgument, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
             control.MapPost("/processes/{name}/{action}", (ScriptsService s, WaitService w, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, Segment(name), null, wait, timeout, ct));
-            control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct));
+                ControlAsync(s, w, action, Segment(name), null, wait, timeout, ct))
+                .Documented("scripts_control", "Run, stop or restart a script on the default node", "As /api/processes/{node}/{name}/{action}, on the default node (the only one, or the gateway's configured default).")
+                .WithTags("processes")
+                .Parameter("name", ScriptOnDefaultNode)
+                .Parameter("action", "What to do.", values: ActionNames)
+                .Parameter("wait", RunWait, values: RunWaitNames)
+                .Parameter("timeout", RunTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+                .Produces<RunScriptResult>()
+                .AnswersOneOf(typeof(RunScriptResult), typeof(ProcessResult))
+                .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
+            control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct))
+                .Documented(
+                    "stack_reload",
+                    "Re-read brummer.yaml and package.json",
+                    "On one node or every reachable one: new processes appear (and start if they autostart), removed ones are stopped, changed running ones restart. " +
+                    "A file that does not parse changes nothing; its error (file:line:column) is in the answer.")
+                .WithTags("nodes")
+                .Parameter("node", "Reload only this node; every reachable node when omitted.")
+                .Refuses(Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.NoNodeYet);
         }
 
-        app.MapGet("/healthz", (Status.ClusterStatusCache cache) =>
-            Results.Json(new { status = "ok", nodes = cache.Current.Nodes.Length }));
+        app.MapGet("/healthz", (Status.ClusterStatusCache cache) => new HealthResult("ok", cache.Current.Nodes.Length))
+            .Documented("health", "Liveness", "Answers while the gateway runs, with how many nodes it knows. Needs no token and is open to any host name (for load balancers and container checks).")
+            .WithTags("health");
         return app;
     }
 

@@ -86,3 +86,8 @@ public sealed record ReloadDto(
 
 public sealed record StackReloadResult(
     [property: JsonPropertyName("nodes")] IReadOnlyList<ReloadDto> Nodes);
+
+[Description("The gateway is up.")]
+public sealed record HealthResult(
+    [property: JsonPropertyName("status"), Description("Always ok: an answer at all is the news.")] string Status,
+    [property: JsonPropertyName("nodes"), Description("How many nodes the gateway knows (in any state).")] int Nodes);
