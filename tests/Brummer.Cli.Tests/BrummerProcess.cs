@@ -46,14 +46,25 @@ internal sealed class BrummerProcess : IAsyncDisposable
     /// </summary>
     private static readonly string IsolatedConfig = Directory.CreateTempSubdirectory("brummer-test-config-").FullName;
 
-    public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, null, args);
+    public static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, null, null, args);
 
     /// <summary>Starts brummer in <paramref name="workingDirectory"/>, as a user runs it from their project.</summary>
-    public static BrummerProcess StartIn(string workingDirectory, params string[] args) => Start(new Dictionary<string, string>(), workingDirectory, args);
+    public static BrummerProcess StartIn(string workingDirectory, params string[] args) => Start(new Dictionary<string, string>(), workingDirectory, null, args);
 
-    private static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory, string[] args)
+    /// <summary>Starts an installed brummer (<paramref name="executable"/>, e.g. a dotnet tool's shim) instead of the dll built beside the tests.</summary>
+    public static BrummerProcess StartInstalled(string executable, params string[] args) => Start(new Dictionary<string, string>(), null, executable, args);
+
+    /// <summary>Runs a verb of an installed brummer to completion and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunInstalledAsync(string executable, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        await using var brummer = StartInstalled(executable, args);
+        return await brummer.RunToEndAsync();
+    }
+
+    /// <param name="executable">The program to start; null for <c>dotnet</c> <see cref="Dll"/>.</param>
+    private static BrummerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory, string? executable, string[] args)
+    {
+        var start = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null)
         {
             start.WorkingDirectory = workingDirectory;
@@ -70,7 +81,11 @@ internal sealed class BrummerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.ArgumentList.Add(Dll);
+        if (executable is null)
+        {
+            start.ArgumentList.Add(Dll);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -94,9 +109,14 @@ internal sealed class BrummerProcess : IAsyncDisposable
     public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         await using var brummer = Start(environment, args);
-        await brummer._process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        brummer._process.WaitForExit(); // drains the redirected streams
-        return (brummer._process.ExitCode, brummer.Output.Trim());
+        return await brummer.RunToEndAsync();
+    }
+
+    private async Task<(int ExitCode, string Output)> RunToEndAsync()
+    {
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        _process.WaitForExit(); // drains the redirected streams
+        return (_process.ExitCode, Output.Trim());
     }
 
     /// <summary>Completes with the exit code once the process has exited (and its output is read).</summary>

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Brummer.Tests;
+
+namespace Brummer.Cli.Tests;
+
+/// <summary>
+/// Brummer as users get it: the Brummer.Cli package installed with <c>dotnet tool install</c> into a tool path of its
+/// own (never ~/.dotnet/tools), then <c>brummer up</c> and <c>brummer status</c> run from that install.
+/// </summary>
+/// <remarks>
+/// Where the package comes from: <c>BRUMMER_TOOL_PACKAGES</c> names a directory holding it. .ci/run sets it after running
+/// the README's pack command (<c>dotnet pack src/Cli -c Release -o artifacts/packages</c>) before <c>dotnet test</c>, so CI
+/// checks that exact command, and no pack runs while the test build or other test assemblies use src/*/bin and obj.
+/// Unset (a plain <c>dotnet test</c>), the test packs src/Cli itself with <c>--no-build</c> into a temp directory: the test
+/// build has just built src/Cli in this configuration (it is a project reference), so that only publishes and zips.
+/// </remarks>
+public sealed class ToolInstallTests : IDisposable
+{
+    private const string PackageId = "Brummer.Cli";
+
+    /// <summary>Generous: a pack or install is seconds alone, but minutes on a busy 2-core machine; success returns at once.</summary>
+    private static readonly TimeSpan DotnetTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("brummer-tool-");
+
+    [Fact]
+    public async Task InstalledTool_UpRunStatus_ShowsTheScript_AndSigtermLeavesNothingRunning()
+    {
+        // Arrange: the package, installed as the README says, into a tool path of this test's own.
+        var informationalVersion = FileVersionInfo.GetVersionInfo(BrummerProcess.Dll).ProductVersion!;
+        var version = informationalVersion.Split('+')[0];
+        var packages = await PackagesAsync(version);
+        var toolPath = Path.Combine(_scratch.FullName, "tools");
+        var install = await DotnetAsync(_scratch.FullName, "tool", "install", "--tool-path", toolPath, "--add-source", packages, PackageId, "--version", version);
+        Assert.True(install.ExitCode == 0, $"dotnet tool install failed ({install.ExitCode}):\n{install.Output}");
+        var brummer = Path.Combine(toolPath, "brummer");
+        var installedDll = Directory.GetFiles(Path.Combine(toolPath, ".store"), "brummer.dll", SearchOption.AllDirectories).Single();
+        Assert.True(
+            SHA256.HashData(File.ReadAllBytes(installedDll)).SequenceEqual(SHA256.HashData(File.ReadAllBytes(BrummerProcess.Dll))),
+            $"the installed {installedDll} is not the brummer.dll these tests were built with (a stale package in {packages}?)");
+
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("say:hello from the tool", "sleep") });
+        var port = Silo.FreePort.Next();
+        var gateway = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+
+        // Act: every command through the installed shim, as a user types them.
+        var printedVersion = await BrummerProcess.RunInstalledAsync(brummer, "--version");
+        await using var up = BrummerProcess.StartInstalled(brummer, "up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo", "--stop-timeout", "1");
+        var mcpUrl = await up.McpUrlAsync();
+        var run = await BrummerProcess.RunInstalledAsync(brummer, "run", "web", "--gateway", gateway);
+        var status = await BrummerProcess.RunInstalledAsync(brummer, "status", "--gateway", gateway);
+        var json = await BrummerProcess.RunInstalledAsync(brummer, "status", "--json", "--gateway", gateway);
+        var pid = JsonDocument.Parse(json.Output).RootElement.GetProperty("processes")[0].GetProperty("pid").GetInt32();
+        var tree = OsProcesses.GroupMembers(pid);
+        var exitCode = await up.TerminateAsync();
+
+        // Assert: the README gives the commands run here (--global where this test has its own --tool-path).
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        Assert.Contains("dotnet pack src/Cli -c Release -o artifacts/packages", readme, StringComparison.Ordinal);
+        Assert.Contains($"dotnet tool install --global --add-source artifacts/packages {PackageId} --version {version}", readme, StringComparison.Ordinal);
+        Assert.Equal((0, informationalVersion), printedVersion);
+        Assert.Equal(new Uri($"{gateway}/mcp"), mcpUrl);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.True(status.ExitCode == 0, status.Output);
+        Assert.Matches(@"NODE\s+NAME\s+STATUS", status.Output);
+        Assert.Matches(@"solo\s+web\s+running", status.Output);
+        Assert.Contains(pid, tree);
+        Assert.Equal(0, exitCode);
+        Assert.False(OsProcesses.IsAlive(up.Pid), $"brummer up (pid {up.Pid}) is still alive");
+        Assert.All(tree, p => Assert.False(OsProcesses.IsAlive(p), $"pid {p} of the script outlived brummer up"));
+        Assert.Empty(OsProcesses.WorkingIn(stack.Path));
+    }
+
+    /// <summary>The directory holding Brummer.Cli.<paramref name="version"/>.nupkg: CI's, or one packed here (see the class remarks).</summary>
+    private async Task<string> PackagesAsync(string version)
+    {
+        var package = $"{PackageId}.{version}.nupkg";
+        var fromCi = Environment.GetEnvironmentVariable("BRUMMER_TOOL_PACKAGES");
+        if (!string.IsNullOrEmpty(fromCi))
+        {
+            var directory = Path.GetFullPath(fromCi, RepositoryRoot()); // a relative path is the README's, from the clone's root
+            var held = Directory.Exists(directory) ? string.Join(", ", Directory.GetFiles(directory).Select(Path.GetFileName)) : "(no such directory)";
+            Assert.True(File.Exists(Path.Combine(directory, package)), $"BRUMMER_TOOL_PACKAGES={fromCi} holds no {package} (did the pack before the tests fail?); it holds: {held}");
+            return directory;
+        }
+
+        var packages = Path.Combine(_scratch.FullName, "packages");
+        var configuration = typeof(ToolInstallTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var project = Path.Combine(RepositoryRoot(), "src", "Cli", "Brummer.Cli.csproj");
+        var pack = await DotnetAsync(_scratch.FullName, "pack", project, "-c", configuration, "--no-build", "-o", packages);
+        Assert.True(pack.ExitCode == 0 && File.Exists(Path.Combine(packages, package)), $"dotnet pack {project} failed ({pack.ExitCode}) or made no {package}:\n{pack.Output}");
+        return packages;
+    }
+
+    /// <summary>Runs the dotnet CLI to completion; on timeout kills it and fails with what it printed.</summary>
+    private static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(DotnetTimeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within {DotnetTimeout.TotalMinutes:0} min; it printed:\n{output}", ex);
+        }
+
+        process.WaitForExit(); // drains the redirected streams
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+
+        void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (output)
+                {
+                    output.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Brummer.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Brummer.sln above {AppContext.BaseDirectory}");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _scratch.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
