@@ -49,6 +49,7 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation())
             .WithTracing(tracing => tracing
+                .SetSampler(BackgroundCallSampler.ForRoots())
                 .AddSource(BrummerTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());

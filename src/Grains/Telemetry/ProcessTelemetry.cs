@@ -53,7 +53,6 @@ public sealed class ProcessTelemetry
         Activity.Current = caller;
         if (run is not null)
         {
-            run.DisplayName = $"{Spans.ProcessRun} {Script}";
             _previousRun = run.Context;
         }
 
