@@ -75,17 +75,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    public static async Task<OtlpReceiver> StartAsync()
+    /// <param name="grpc">Serve OTLP/gRPC instead (HTTP/2 without TLS, the unary Export calls of the three services).</param>
+    public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
         var receiver = new OtlpReceiver();
         // The content root is the test's output folder, so no appsettings.json of the working directory is read.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
         var app = builder.Build();
         app.MapPost("/v1/traces", context => receiver.ReceiveAsync(context, OtlpSignal.Traces));
         app.MapPost("/v1/metrics", context => receiver.ReceiveAsync(context, OtlpSignal.Metrics));
         app.MapPost("/v1/logs", context => receiver.ReceiveAsync(context, OtlpSignal.Logs));
+        app.MapPost("/opentelemetry.proto.collector.trace.v1.TraceService/Export", context => receiver.ReceiveAsync(context, OtlpSignal.Traces));
+        app.MapPost("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", context => receiver.ReceiveAsync(context, OtlpSignal.Metrics));
+        app.MapPost("/opentelemetry.proto.collector.logs.v1.LogsService/Export", context => receiver.ReceiveAsync(context, OtlpSignal.Logs));
         await app.StartAsync(TestContext.Current.CancellationToken);
         receiver._app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -163,8 +168,28 @@ public sealed class OtlpReceiver : IAsyncDisposable
         IReadOnlyList<ReceivedSpan> spans = [];
         IReadOnlyList<ReceivedMetric> metrics = [];
         IReadOnlyList<ReceivedLog> logs = [];
-        var isProtobuf = string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/x-protobuf", StringComparison.OrdinalIgnoreCase);
-        if (!isProtobuf)
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        var isGrpc = string.Equals(mediaType, "application/grpc", StringComparison.OrdinalIgnoreCase);
+        var isProtobuf = isGrpc || string.Equals(mediaType, "application/x-protobuf", StringComparison.OrdinalIgnoreCase);
+        if (isGrpc)
+        {
+            // One length-prefixed message: a compressed flag (0 here), then its length, big-endian.
+            if (body.Length >= 5 && body[0] == 0 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1)) == body.Length - 5)
+            {
+                body = body[5..];
+            }
+            else
+            {
+                error = $"{signal}: a gRPC body of {body.Length} bytes is not one uncompressed message";
+                isProtobuf = false;
+            }
+        }
+
+        if (error is not null)
+        {
+            // Framing already refused.
+        }
+        else if (!isProtobuf)
         {
             error = $"{signal}: content type '{request.ContentType}' (only application/x-protobuf is served)";
         }
@@ -214,10 +239,20 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
 
         arrived.TrySetResult();
-        if (error is not null)
+        if (error is not null && !isGrpc)
         {
             context.Response.StatusCode = isProtobuf ? StatusCodes.Status400BadRequest : StatusCodes.Status415UnsupportedMediaType;
             await context.Response.WriteAsync(error, context.RequestAborted);
+            return;
+        }
+
+        if (isGrpc)
+        {
+            // The empty response message, framed; the outcome in the trailer.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            await context.Response.Body.WriteAsync(new byte[5], context.RequestAborted);
+            context.Response.AppendTrailer("grpc-status", error is null ? "0" : "3");
             return;
         }
 
