@@ -27,8 +27,12 @@ public static class BrummerTelemetry
     /// <summary>Span names.</summary>
     public static class Spans
     {
-        /// <summary>One run of a process: from the start until its whole process group is gone.</summary>
+        /// <summary>One run of a process: from the start until its whole process group is gone (exported when it ends).</summary>
         public const string ProcessRun = "process.run";
+
+        /// <summary>Starting a process: until the OS process exists. Short, so the trace of the call that started a
+        /// process shows it at once, while the run's own span is exported only when the run ends.</summary>
+        public const string ProcessStart = "process.start";
 
         /// <summary>Stopping a process on request: the signal to its group until none of it is left.</summary>
         public const string ProcessStop = "process.stop";

@@ -98,6 +98,50 @@ public sealed class TelemetryExportTests
     }
 
     [Fact]
+    public async Task Cluster_McpCallAtTheGateway_AndTheRunItCausesOnTheNode_AreOneTrace_AndTheNodeServesMetrics()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["server"] = Dummy.Command("say:ready", "sleep") });
+        var (silo, gateway, metrics) = (Silo.FreePort.Next(), Silo.FreePort.Next(), Silo.FreePort.Next());
+        await using var cluster = new ProcessCluster($"dev://127.0.0.1:{silo}?gateway={gateway}");
+        await cluster.StartNodeAsync("a", stack.Path, silo, gateway, Otlp(receiver), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture));
+        var mcp = await cluster.StartGatewayAsync(Otlp(receiver));
+
+        await mcp.CallAsync("scripts_run", new { name = "server", node = "a" });
+
+        // The node's start span is in the trace the gateway's MCP request started, two OS processes apart, at once.
+        var start = (await receiver.WaitForSpansAsync(s => s.Name == Spans.ProcessStart && s.Attributes.Has(Attributes.Script, "server")))[0];
+        Assert.Equal("brummer-node", start.Resource.GetString("service.name"));
+        Assert.Equal("a", start.Resource.GetString("service.instance.id"));
+        var request = (await receiver.WaitForSpansAsync(s => s.TraceId == start.TraceId && s.Kind == OtlpSpanKind.Server && s.ParentSpanId == string.Empty))[0];
+        Assert.Equal("brummer-gateway", request.Resource.GetString("service.name"));
+        await Brummer.Tests.Eventually.UntilAsync(() => Ancestors(receiver, start).Any(s => s.SpanId == request.SpanId), "the start's span descends from the gateway's MCP request");
+        Assert.Contains(Ancestors(receiver, start), s => s.Resource.GetString("service.name") == "brummer-node" && s.Kind == OtlpSpanKind.Server && s.Name.Contains("RunAsync", StringComparison.Ordinal));
+
+        // The run's span joins the same trace when the run ends; the stop asked for is traced under its own request.
+        await mcp.CallAsync("scripts_stop", new { name = "server", node = "a" });
+        var run = (await receiver.WaitForSpansAsync(s => s.Name == Spans.ProcessRun && s.Attributes.Has(Attributes.Script, "server")))[0];
+        Assert.Equal(start.TraceId, run.TraceId);
+        Assert.True(run.Attributes.Has(Attributes.Outcome, Outcomes.Stopped));
+        var stop = (await receiver.WaitForSpansAsync(s => s.Name == Spans.ProcessStop))[0];
+        Assert.Contains(Ancestors(receiver, stop), s => s.Resource.GetString("service.name") == "brummer-gateway" && s.Kind == OtlpSpanKind.Server);
+
+        await mcp.CallAsync("scripts_run", new { name = "server", node = "a" });
+
+        // The node's own /metrics (loopback), and nothing for a page that rebinds its name to the node's address.
+        using var http = new HttpClient();
+        var scrape = new Uri($"http://127.0.0.1:{metrics.ToString(CultureInfo.InvariantCulture)}/metrics");
+        var text = await Brummer.Tests.Eventually.UntilAsync(
+            () => http.GetStringAsync(scrape, ct), t => t.Contains("brummer_process_starts_total{", StringComparison.Ordinal), "the node's start counter in its scrape");
+        Assert.Matches(@"brummer_process_count\{[^}]*brummer_process_state=""running""[^}]*\} 1", text);
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, scrape);
+        rebound.Headers.Host = $"attacker.example:{metrics.ToString(CultureInfo.InvariantCulture)}";
+        using var refused = await http.SendAsync(rebound, ct);
+        Assert.False(refused.IsSuccessStatusCode, $"a rebound Host got {(int)refused.StatusCode}");
+    }
+
+    [Fact]
     public async Task Up_WithOtelLogsOff_SendsNoOutputButStillItsOwnTelemetry()
     {
         await using var receiver = await OtlpReceiver.StartAsync();

@@ -324,14 +324,14 @@ public sealed class ProcessSupervisor
         Output.BeginRun();
         var restarts = (Current?.Restarts ?? 0) + (restart ? 1 : 0);
         var starting = _status.Publish(_ => new ProcessInfo(Node, script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
-        var span = _telemetry.RunStarting(script, trigger, restarts, parent);
+        var (span, startSpan) = _telemetry.RunStarting(script, trigger, restarts, parent);
 
         var program = ExecutableResolver.Find(script.Executable);
         var setsid = ExecutableResolver.Find("setsid");
         if (program is null || setsid is null)
         {
             var missing = program is null ? script.Executable : "setsid";
-            return new RunResult(Fail($"'{missing}' was not found on PATH.", span), AlreadyRunning: false);
+            return new RunResult(Fail($"'{missing}' was not found on PATH.", span, startSpan), AlreadyRunning: false);
         }
 
         var run = new Run(script) { StartedAt = starting.StartedAt ?? _time.GetUtcNow(), Span = span };
@@ -357,14 +357,14 @@ public sealed class ProcessSupervisor
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             Output.Watch(null);
-            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}", span), AlreadyRunning: false);
+            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}", span, startSpan), AlreadyRunning: false);
         }
 
         run.Pid = task.ProcessId;
         _watchdog?.Track(run.Pid);
         Volatile.Write(ref _run, run);
         var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid, Health = probes.InitialHealth });
-        ProcessTelemetry.Started(span, run.Pid, ready: probes.InitialHealth == ProcessHealth.None);
+        ProcessTelemetry.Started(span, startSpan, run.Pid, ready: probes.InitialHealth == ProcessHealth.None);
         probeRun.Start();
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
         _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
@@ -577,11 +577,11 @@ public sealed class ProcessSupervisor
 
     private static bool IsGone(Run run) => run.Exited.Task.IsCompleted && ProcessGroup.IsEmpty(run.Pid);
 
-    private ProcessInfo Fail(string reason, Activity? span)
+    private ProcessInfo Fail(string reason, Activity? span, Activity? startSpan)
     {
         _logger.LogWarning("Could not start {Script} on {Node}: {Reason}", Name, Node, reason);
         var failed = _status.Publish(current => current! with { Status = ProcessStatus.Failed, ExitedAt = _time.GetUtcNow(), Reason = reason });
-        _telemetry.RunEnded(span, Outcomes.NotStarted, null, TimeSpan.Zero, reason);
+        _telemetry.RunEnded(span, Outcomes.NotStarted, null, TimeSpan.Zero, reason, startSpan);
         return failed;
     }
 

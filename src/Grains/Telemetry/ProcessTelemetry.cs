@@ -43,13 +43,16 @@ public sealed class ProcessTelemetry
     /// A run begins. <paramref name="parent"/> is the context of the request that asked for it (none for a restart by
     /// policy). The span is not made current: it lasts as long as the process, and the caller's work is not part of it.
     /// </summary>
-    public Activity? RunStarting(ScriptDefinition script, string trigger, int restarts, ActivityContext parent)
+    /// <returns>The run's span, and the start's (end it once the OS process exists or could not be started).</returns>
+    public (Activity? Run, Activity? Start) RunStarting(ScriptDefinition script, string trigger, int restarts, ActivityContext parent)
     {
         ArgumentNullException.ThrowIfNull(script);
         _metrics?.Started(Script, trigger);
         var links = _previousRun != default && parent == default ? new[] { new ActivityLink(_previousRun) } : null;
         var caller = Activity.Current;
-        var run = Source.StartActivity(Spans.ProcessRun, ActivityKind.Internal, parent, Tags(trigger, restarts, script), links);
+        var tags = Tags(trigger, restarts, script);
+        var run = Source.StartActivity(Spans.ProcessRun, ActivityKind.Internal, parent, tags, links);
+        var start = Source.StartActivity(Spans.ProcessStart, ActivityKind.Internal, parent == default ? run?.Context ?? default : parent, tags);
         Activity.Current = caller;
         if (run is not null)
         {
@@ -58,12 +61,14 @@ public sealed class ProcessTelemetry
 
         Volatile.Write(ref _current, run);
         Export?.RunIs(run);
-        return run;
+        return (run, start);
     }
 
-    public static void Started(Activity? run, int pid, bool ready)
+    public static void Started(Activity? run, Activity? start, int pid, bool ready)
     {
         run?.SetTag(Attributes.Pid, pid);
+        start?.SetTag(Attributes.Pid, pid);
+        start?.Stop();
         if (ready)
         {
             run?.AddEvent(new ActivityEvent(Events.Ready));
@@ -83,8 +88,14 @@ public sealed class ProcessTelemetry
         run?.AddEvent(new ActivityEvent(Events.Restart, tags: new ActivityTagsCollection { [Attributes.RestartDelay] = (long)delay.TotalMilliseconds }));
 
     /// <summary>The run is over: its outcome counted, its span ended (an error status unless it succeeded or was stopped).</summary>
-    public void RunEnded(Activity? run, string outcome, int? exitCode, TimeSpan duration, string? reason)
+    public void RunEnded(Activity? run, string outcome, int? exitCode, TimeSpan duration, string? reason, Activity? start = null)
     {
+        if (start is not null)
+        {
+            start.SetStatus(ActivityStatusCode.Error, reason);
+            start.Stop();
+        }
+
         _metrics?.Ended(Script, outcome, exitCode, duration);
         if (Interlocked.CompareExchange(ref _current, null, run) == run)
         {
