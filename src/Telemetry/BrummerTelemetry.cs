@@ -115,7 +115,7 @@ public static class BrummerTelemetry
     /// <summary>What each node measures of its processes.</summary>
     public static class Node
     {
-        public static readonly InstrumentDefinition Processes = new("brummer.process.count", "{process}", "Processes of the node by state: 1 for the state each process is in (by node, script, state).");
+        public static readonly InstrumentDefinition Processes = new("brummer.process.count", "{process}", "Processes of the node by state: 1 for the state each defined process is in (by node, script, state; idle = never run).");
         public static readonly InstrumentDefinition Starts = new("brummer.process.starts", "{start}", "Process starts, by node, script and trigger (request, restart, dependencies, reload).");
         public static readonly InstrumentDefinition Exits = new("brummer.process.exits", "{exit}", "Process runs that ended, by node, script, outcome (succeeded, failed, stopped, not_started) and exit code.");
         public static readonly InstrumentDefinition Restarts = new("brummer.process.restarts", "{restart}", "Restarts, by node, script and trigger (restart = by policy after an exit, request = asked for).");

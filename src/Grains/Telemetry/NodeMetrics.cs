@@ -100,11 +100,18 @@ public sealed class NodeMetrics
 
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 
+    /// <summary>Every defined script in the state it is in; one never run is "idle", so a dashboard counts all of them.</summary>
     private IEnumerable<Measurement<int>> ObserveStates()
     {
-        foreach (var process in Volatile.Read(ref _processes)?.Table.Snapshot.Processes ?? [])
+        if (Volatile.Read(ref _processes)?.Table.Snapshot is not { } snapshot)
         {
-            yield return new Measurement<int>(1, Tag(Attributes.Node, process.Node), Tag(Attributes.Script, process.Name), Tag(Attributes.State, process.Status.ToWireName()));
+            yield break;
+        }
+
+        foreach (var script in snapshot.Scripts)
+        {
+            var state = snapshot.Processes.FirstOrDefault(p => p.Name == script.Name)?.Status.ToWireName() ?? "idle";
+            yield return new Measurement<int>(1, Tag(Attributes.Node, _node), Tag(Attributes.Script, script.Name), Tag(Attributes.State, state));
         }
     }
 
