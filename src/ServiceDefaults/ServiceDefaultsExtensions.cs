@@ -13,6 +13,12 @@ namespace Brummer.ServiceDefaults;
 /// <summary>OpenTelemetry and logging wiring shared by every Brummer host, in the style of Aspire's ServiceDefaults.</summary>
 public static class ServiceDefaultsExtensions
 {
+    /// <summary>
+    /// The MCP SDK's ActivitySource and Meter: a span per MCP request (<c>tools/call scripts_run</c>, with
+    /// <c>mcp.method.name</c> and <c>gen_ai.tool.name</c>) between the HTTP request and the grain calls it makes.
+    /// </summary>
+    private const string McpSdkTelemetry = "Experimental.ModelContextProtocol";
+
     /// <param name="service">The host's <c>service.name</c> (brummer, brummer-node, brummer-gateway) unless OTEL_SERVICE_NAME names another.</param>
     /// <param name="instance">Its <c>service.instance.id</c>: the node's name, so two nodes of one cluster are told apart.</param>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string service = "brummer", string? instance = null)
@@ -44,13 +50,13 @@ public static class ServiceDefaultsExtensions
                 autoGenerateServiceInstanceId: instance is null,
                 serviceInstanceId: instance))
             .WithMetrics(metrics => metrics
-                .AddMeter(BrummerTelemetry.Name, "Microsoft.Orleans")
+                .AddMeter(BrummerTelemetry.Name, "Microsoft.Orleans", McpSdkTelemetry)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation())
             .WithTracing(tracing => tracing
                 .SetSampler(BackgroundCallSampler.ForRoots())
-                .AddSource(BrummerTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(BrummerTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", McpSdkTelemetry)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
 

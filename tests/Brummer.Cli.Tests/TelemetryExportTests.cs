@@ -68,7 +68,8 @@ public sealed class TelemetryExportTests
         Assert.Contains(restartRun.Events, e => e.Name == Events.ErrorDetected);
         var mcpRequest = (await receiver.WaitForSpansAsync(s => s.TraceId == restartRun.TraceId && s.Kind == OtlpSpanKind.Server && s.ParentSpanId == string.Empty))[0];
         Assert.Contains("/mcp", mcpRequest.Attributes.GetString("url.path") ?? mcpRequest.Name, StringComparison.Ordinal);
-        Assert.True(Ancestors(receiver, restartRun).Any(s => s.SpanId == mcpRequest.SpanId), "the run's span descends from the MCP request's");
+        await Brummer.Tests.Eventually.UntilAsync(() => Ancestors(receiver, restartRun).Any(s => s.SpanId == mcpRequest.SpanId), "the run's span descends from the MCP request's");
+        Assert.Contains(Ancestors(receiver, restartRun), s => s.Attributes.Has(Attributes.McpMethod, "tools/call") && s.Attributes.Has(Attributes.Tool, "scripts_restart"));
         await receiver.WaitForLogsAsync(l => l.TraceId == restartRun.TraceId && l.SpanId == restartRun.SpanId && l.Body == "listening on http://localhost:3000");
 
         // Metrics: starts, exits by outcome and code, restarts, detected errors, output, tool calls; by node and script.
@@ -125,7 +126,9 @@ public sealed class TelemetryExportTests
         Assert.Equal(start.TraceId, run.TraceId);
         Assert.True(run.Attributes.Has(Attributes.Outcome, Outcomes.Stopped));
         var stop = (await receiver.WaitForSpansAsync(s => s.Name == Spans.ProcessStop))[0];
-        Assert.Contains(Ancestors(receiver, stop), s => s.Resource.GetString("service.name") == "brummer-gateway" && s.Kind == OtlpSpanKind.Server);
+        await Brummer.Tests.Eventually.UntilAsync(
+            () => Ancestors(receiver, stop).Any(s => s.Resource.GetString("service.name") == "brummer-gateway" && s.Kind == OtlpSpanKind.Server),
+            "the stop's span descends from the gateway's MCP request");
 
         await mcp.CallAsync("scripts_run", new { name = "server", node = "a" });
 

@@ -47,6 +47,8 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
     private async Task AnswerAsync(HttpResponse response, McpStatusPoll poll)
     {
         var started = Stopwatch.GetTimestamp();
+        // The SDK's own span for the call is not made here; the request's span says what the call was instead.
+        Activity.Current?.SetTag(Attributes.McpMethod, "tools/call").SetTag(Attributes.Tool, ToolCallMetrics.StatusTool);
         var result = answers.EverythingUtf8();
         var idLength = Encoding.UTF8.GetByteCount(poll.Id);
         response.StatusCode = StatusCodes.Status200OK;
