@@ -76,7 +76,8 @@ public static class ClusterHosts
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
-        builder.AddServiceDefaults("brummer-gateway");
+        // One instance per machine and port: the same gateway keeps its identity across restarts, two on one machine differ.
+        builder.AddServiceDefaults("brummer-gateway", $"{NodeHostOptions.DefaultName}:{options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));
         builder.Services.AddSingleton(options.Cluster);
         builder.UseOrleansClient(client =>

@@ -50,7 +50,7 @@ public static class BrummerTelemetry
         /// <summary>Its output showed an error (a block the analysis recognised).</summary>
         public const string ErrorDetected = "error.detected";
 
-        /// <summary>Its health changed (healthy, unhealthy, starting).</summary>
+        /// <summary>Its probe health changed to unhealthy or starting (to ready: <see cref="Ready"/>).</summary>
         public const string Health = "health";
     }
 

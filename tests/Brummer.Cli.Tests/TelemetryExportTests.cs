@@ -144,6 +144,53 @@ public sealed class TelemetryExportTests
         Assert.False(refused.IsSuccessStatusCode, $"a rebound Host got {(int)refused.StatusCode}");
     }
 
+    [Theory]
+    [InlineData(false)] // run through MCP
+    [InlineData(true)] // started with the node
+    public async Task Up_RestartByPolicy_IsANewTraceLinkedToTheRunBefore_NotPartOfTheRequestsTrace(bool autostart)
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var command = Dummy.Command("say:up", "sleep:200", "exit:3").Replace("'", "''", StringComparison.Ordinal);
+        using var stack = StackDirectory.WithFiles(("brummer.yaml", $"""
+            processes:
+              flaky:
+                command: '{command}'
+                autostart: {(autostart ? "true" : "false")}
+                availability:
+                  restart: on_failure
+                  backoff_seconds: 0.1
+                  max_restarts: 1
+            """));
+        var port = Silo.FreePort.Next();
+        await using var brummer = BrummerProcess.Start(
+            Otlp(receiver),
+            "up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo");
+        await using (var mcp = await McpCalls.ConnectAsync(await brummer.McpUrlAsync()))
+        {
+            if (!autostart)
+            {
+                await mcp.CallToolAsync("scripts_run", new Dictionary<string, object?> { ["name"] = "flaky" }, cancellationToken: TestContext.Current.CancellationToken);
+            }
+        }
+
+        var runs = await receiver.WaitForSpansAsync(s => s.Name == Spans.ProcessRun && s.Attributes.Has(Attributes.Script, "flaky"), count: 2);
+        var first = Assert.Single(runs, r => r.Attributes.Has(Attributes.Trigger, Triggers.Request));
+        var second = Assert.Single(runs, r => r.Attributes.Has(Attributes.Trigger, Triggers.Restart));
+        Assert.NotEqual(first.TraceId, second.TraceId);
+        Assert.Equal(string.Empty, second.ParentSpanId);
+        var link = Assert.Single(second.Links);
+        Assert.Equal((first.TraceId, first.SpanId), (link.TraceId, link.SpanId));
+        Assert.Contains(first.Events, e => e.Name == Events.Restart);
+
+        // Nothing the run did for itself (its exit watch, the restart's wait) joined the first trace afterwards.
+        Assert.All(receiver.Spans.Where(s => s.TraceId == first.TraceId), s => Assert.True(s.EndTimeUnixNano <= first.EndTimeUnixNano, $"{s.Name} ended after the run"));
+        if (!autostart)
+        {
+            var request = (await receiver.WaitForSpansAsync(s => s.TraceId == first.TraceId && s.Kind == OtlpSpanKind.Server && s.ParentSpanId == string.Empty))[0];
+            Assert.True(request.EndTimeUnixNano < second.StartTimeUnixNano);
+        }
+    }
+
     [Fact]
     public async Task Up_WithOtelLogsOff_SendsNoOutputButStillItsOwnTelemetry()
     {

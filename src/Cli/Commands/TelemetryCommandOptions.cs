@@ -8,7 +8,8 @@ internal sealed class TelemetryCommandOptions
     public Option<string> OtelLogs { get; } = new("--otel-logs")
     {
         Description = "Send every script's output as OpenTelemetry logs (each script a service) when an OTLP endpoint is " +
-            "configured (OTEL_EXPORTER_OTLP_ENDPOINT); 'off' keeps output on the node. Metrics and traces follow the same setting.",
+            "configured (OTEL_EXPORTER_OTLP_ENDPOINT); 'off' keeps output on the node. Brummer's own metrics, traces and logs " +
+            "go to that endpoint either way.",
         DefaultValueFactory = _ => "on",
         CustomParser = result => result.Tokens is [] ? "on" : result.Tokens[0].Value.ToLowerInvariant(),
         Validators =

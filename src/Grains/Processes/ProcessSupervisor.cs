@@ -365,9 +365,12 @@ public sealed class ProcessSupervisor
         Volatile.Write(ref _run, run);
         var running = _status.Publish(current => current! with { Status = ProcessStatus.Running, Pid = run.Pid, Health = probes.InitialHealth });
         ProcessTelemetry.Started(span, startSpan, run.Pid, ready: probes.InitialHealth == ProcessHealth.None);
-        probeRun.Start();
         _logger.LogInformation("Started {Script} on {Node} as pid {Pid}", script.Name, Node, run.Pid);
-        _ = WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
+        ProcessTelemetry.Untraced(() =>
+        {
+            probeRun.Start();
+            return WatchAsync(run, task); // Reports the outcome through the table; nobody awaits it.
+        });
         return new RunResult(running, AlreadyRunning: false);
     }
 

@@ -37,7 +37,11 @@ public sealed class NodeMetrics
         _restarts = Counter(Node.Restarts);
         _healthTransitions = Counter(Node.HealthTransitions);
         _errors = Counter(Node.Errors);
-        _duration = _meter.CreateHistogram<double>(Node.Duration.Name, Node.Duration.Unit, Node.Duration.Description);
+        // Runs last from a second (a task) to a day (a dev server): buckets to match, not the SDK's millisecond ones.
+        _duration = _meter.CreateHistogram<double>(Node.Duration.Name, Node.Duration.Unit, Node.Duration.Description, tags: null, new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400],
+        });
 
         _meter.CreateObservableGauge(Node.Processes.Name, ObserveStates, Node.Processes.Unit, Node.Processes.Description);
         _meter.CreateObservableCounter(Node.LogLines.Name, () => ObservePerStream(static (o, s) => o.Lines(s)), Node.LogLines.Unit, Node.LogLines.Description);

@@ -29,7 +29,8 @@ public sealed class ProcessTelemetry
         _metrics = metrics;
         Export = exporter?.For(script);
         output.ExportTo(Export);
-        output.Analyzer.BlockClosed += ErrorDetected;
+        output.Analyzer.BlockRecognised += ErrorRecognised;
+        output.Analyzer.BlockClosed += ErrorBlockEnded;
     }
 
     public string Script { get; }
@@ -68,7 +69,7 @@ public sealed class ProcessTelemetry
     {
         run?.SetTag(Attributes.Pid, pid);
         start?.SetTag(Attributes.Pid, pid);
-        start?.Stop();
+        StopAside(start);
         if (ready)
         {
             run?.AddEvent(new ActivityEvent(Events.Ready));
@@ -93,7 +94,7 @@ public sealed class ProcessTelemetry
         if (start is not null)
         {
             start.SetStatus(ActivityStatusCode.Error, reason);
-            start.Stop();
+            StopAside(start);
         }
 
         _metrics?.Ended(Script, outcome, exitCode, duration);
@@ -118,7 +119,40 @@ public sealed class ProcessTelemetry
             run.SetStatus(ActivityStatusCode.Error, reason ?? (exitCode is { } failed ? string.Create(CultureInfo.InvariantCulture, $"exit code {failed}") : outcome));
         }
 
-        run.Stop();
+        StopAside(run);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> outside any trace: what a run starts for itself (its probes, the watch for its exit,
+    /// a restart's wait) lasts as long as the process, and must not join the trace of the call that started it (an
+    /// agent's MCP call would collect a probe request per period) nor the run's own.
+    /// </summary>
+    public static T Untraced<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var current = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            Activity.Current = current;
+        }
+    }
+
+    /// <summary>Ends a span without making its parent the current one (Activity.Stop would): the caller's trace stays the caller's.</summary>
+    private static void StopAside(Activity? span)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        var current = Activity.Current;
+        span.Stop();
+        Activity.Current = current;
     }
 
     /// <summary>A span around a stop asked for, a child of the caller's (the grain call, and above it the agent's).</summary>
@@ -130,16 +164,19 @@ public sealed class ProcessTelemetry
         return stop;
     }
 
-    private void ErrorDetected(ErrorGroup error)
+    /// <summary>Counted and marked on the run when recognised; a server that stays quiet after its stack trace still shows it.</summary>
+    private void ErrorRecognised(string kind, Logs.Detection.LogLineView first)
     {
-        _metrics?.ErrorDetected(Script, error.DetectorId);
-        Volatile.Read(ref _current)?.AddEvent(new ActivityEvent(Events.ErrorDetected, error.FirstTime, new ActivityTagsCollection
+        _metrics?.ErrorDetected(Script, kind);
+        Volatile.Read(ref _current)?.AddEvent(new ActivityEvent(Events.ErrorDetected, first.Time, new ActivityTagsCollection
         {
-            [Attributes.ErrorKind] = error.DetectorId,
-            [Attributes.ErrorTitle] = error.Title,
+            [Attributes.ErrorKind] = kind,
+            [Attributes.ErrorTitle] = first.Text,
         }));
-        Export?.Error(error);
     }
+
+    /// <summary>Exported as one ERROR record once the block is whole (the next unrelated line, or the end of the run).</summary>
+    private void ErrorBlockEnded(ErrorGroup error) => Export?.Error(error);
 
     private List<KeyValuePair<string, object?>> Tags(string trigger, int restarts, ScriptDefinition script) =>
     [

@@ -43,8 +43,8 @@ public sealed class ScriptOutputExport
             stream,
             text.ToString(),
             sequence,
-            run?.TraceId ?? default,
-            run?.SpanId ?? default,
+            run?.Recorded == true ? run.TraceId : default,
+            run?.Recorded == true ? run.SpanId : default,
             Error: null));
     }
 
@@ -59,8 +59,8 @@ public sealed class ScriptOutputExport
             error.Stream,
             string.Join('\n', error.Lines),
             error.FirstSequence,
-            run?.TraceId ?? default,
-            run?.SpanId ?? default,
+            run?.Recorded == true ? run.TraceId : default,
+            run?.Recorded == true ? run.SpanId : default,
             error));
     }
 }

@@ -59,6 +59,12 @@ public sealed class LogAnalyzer
     /// </summary>
     public event Action<ErrorGroup>? BlockClosed;
 
+    /// <summary>
+    /// Raised as soon as a block is recognised (its detector and first line), before it ends: what counts an error can
+    /// count it at once, while <see cref="BlockClosed"/> waits for the whole block. Under the analyzer's lock.
+    /// </summary>
+    public event Action<string, LogLineView>? BlockRecognised;
+
     /// <summary>Errors seen so far, repeats included, counted as soon as a block is recognised.</summary>
     public int ErrorCount => Volatile.Read(ref _errorCount);
 
@@ -303,6 +309,7 @@ public sealed class LogAnalyzer
 
         stream.Open = block;
         Interlocked.Increment(ref _errorCount);
+        BlockRecognised?.Invoke(detector.Id, new LogLineView(pending.Lines[0].Sequence, pending.Lines[0].Time, stream.Stream, pending.Lines[0].Text));
         if (block.LineCount >= detector.MaxLines)
         {
             Close(stream);
