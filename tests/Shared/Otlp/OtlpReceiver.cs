@@ -273,7 +273,9 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private async Task<IReadOnlyList<T>> WaitForAsync<T>(List<T> items, Func<T, bool> match, int count, string what, TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(match);
-        var limit = timeout ?? Eventually.DefaultTimeout;
+        // Exports are batched and follow real processes (a run's span leaves when the run ends): on a busy 2-core machine
+        // that can take several times what one status change does, so the receiver's bound is generous.
+        var limit = timeout ?? 3 * Eventually.DefaultTimeout;
         var clock = Stopwatch.StartNew();
         while (true)
         {
