@@ -59,7 +59,11 @@ internal sealed class BrummerCluster : IAsyncDisposable
     /// <summary>Every process group leader a node reported, killed at the end if a node failed to stop it.</summary>
     public HashSet<int> ScriptPids { get; } = [];
 
-    public static async Task<BrummerCluster> StartAsync(LoadTestOptions options, string runDirectory, CancellationToken cancellationToken)
+    /// <param name="environment">Set for every node and the gateway besides PATH (e.g. OTEL_* settings).</param>
+    /// <param name="nodeArgs">Added to each <c>brummer node</c> command line (e.g. <c>--otel-logs off</c>).</param>
+    public static async Task<BrummerCluster> StartAsync(
+        LoadTestOptions options, string runDirectory, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? nodeArgs = null)
     {
         var (silo, siloGateway) = (FreePort(), FreePort());
         var connection = options.Redis is { Length: > 0 } redis
@@ -71,13 +75,13 @@ internal sealed class BrummerCluster : IAsyncDisposable
         {
             var path = WriteStacks(runDirectory, ["a", "b"], options, embedded: null, out var scripts);
             cluster.Scripts = scripts;
-            var environment = new Dictionary<string, string> { ["PATH"] = path };
+            var variables = Variables(path, environment);
 
             // The primary of dev clustering (node a: its silo port is the URL's) must be up before anyone joins.
-            cluster.NodeA = await cluster.StartNodeAsync(options, "a", connection, clusterId, silo, siloGateway, environment, cancellationToken);
-            cluster.NodeB = await cluster.StartNodeAsync(options, "b", connection, clusterId, FreePort(), FreePort(), environment, cancellationToken);
+            cluster.NodeA = await cluster.StartNodeAsync(options, "a", connection, clusterId, silo, siloGateway, variables, nodeArgs ?? [], cancellationToken);
+            cluster.NodeB = await cluster.StartNodeAsync(options, "b", connection, clusterId, FreePort(), FreePort(), variables, nodeArgs ?? [], cancellationToken);
             await cluster.ServeAsync(
-                cluster.Start(options, "gateway", environment, "gateway", "--cluster", connection, "--cluster-id", clusterId, "--port", "0"),
+                cluster.Start(options, "gateway", variables, "gateway", "--cluster", connection, "--cluster-id", clusterId, "--port", "0"),
                 cancellationToken);
             return cluster;
         }
@@ -93,18 +97,20 @@ internal sealed class BrummerCluster : IAsyncDisposable
     /// machine) over <c>--scripts-per-node</c> long scripts and the scenario's own <paramref name="scripts"/>
     /// (name → shell body), e.g. the <see cref="FloodScript"/>.
     /// </summary>
+    /// <param name="environment">Set for the process besides PATH (e.g. OTEL_* settings).</param>
+    /// <param name="upArgs">Added to the <c>brummer up</c> command line (e.g. <c>--otel-logs off</c>).</param>
     public static async Task<BrummerCluster> StartEmbeddedAsync(
-        LoadTestOptions options, string runDirectory, IReadOnlyDictionary<string, string> scripts, CancellationToken cancellationToken)
+        LoadTestOptions options, string runDirectory, IReadOnlyDictionary<string, string> scripts, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? upArgs = null)
     {
         var cluster = new BrummerCluster(runDirectory, "none: `brummer up`, node and gateway in one process", nodes: 1);
         try
         {
             var path = WriteStacks(runDirectory, [EmbeddedNode], options, scripts, out var all);
             cluster.Scripts = all;
-            var environment = new Dictionary<string, string> { ["PATH"] = path };
             cluster.NodeA = cluster.Start(
-                options, "up", environment,
-                "up", "--node", EmbeddedNode, "--dir", Path.Combine(runDirectory, EmbeddedNode), "--port", "0", "--stop-timeout", "2");
+                options, "up", Variables(path, environment),
+                ["up", "--node", EmbeddedNode, "--dir", Path.Combine(runDirectory, EmbeddedNode), "--port", "0", "--stop-timeout", "2", .. upArgs ?? []]);
             await cluster.ServeAsync(cluster.NodeA, cancellationToken);
             return cluster;
         }
@@ -175,15 +181,28 @@ internal sealed class BrummerCluster : IAsyncDisposable
 
     private async Task<ChildProcess> StartNodeAsync(
         LoadTestOptions options, string name, string connection, string clusterId, int siloPort, int gatewayPort,
-        Dictionary<string, string> environment, CancellationToken cancellationToken)
+        Dictionary<string, string> environment, IReadOnlyList<string> nodeArgs, CancellationToken cancellationToken)
     {
         var node = Start(
             options, "node-" + name, environment,
-            "node", "--name", name, "--dir", Path.Combine(_runDirectory, name), "--cluster", connection, "--cluster-id", clusterId,
-            "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
-            "--stop-timeout", "2");
+            [
+                "node", "--name", name, "--dir", Path.Combine(_runDirectory, name), "--cluster", connection, "--cluster-id", clusterId,
+                "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+                "--stop-timeout", "2", .. nodeArgs,
+            ]);
         await node.WaitForLineAsync(l => l.Contains($"Node '{name}' joined", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
         return node;
+    }
+
+    private static Dictionary<string, string> Variables(string path, IReadOnlyDictionary<string, string>? extra)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = path };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            variables[key] = value;
+        }
+
+        return variables;
     }
 
     private ChildProcess Start(LoadTestOptions options, string name, Dictionary<string, string> environment, params string[] args)
@@ -266,7 +285,7 @@ internal sealed class BrummerCluster : IAsyncDisposable
         return line[..(bytes - 1)];
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -225,7 +225,7 @@ internal sealed class LoadRun(LoadTestOptions options)
         }
     }
 
-    private static async Task RecordPidsAsync(BrummerCluster cluster, HttpClient http, CancellationToken cancellationToken)
+    internal static async Task RecordPidsAsync(BrummerCluster cluster, HttpClient http, CancellationToken cancellationToken)
     {
         var processes = (await http.GetFromJsonAsync<JsonElement>(new Uri(cluster.GatewayUrl, "/api/processes"), cancellationToken)).GetProperty("processes");
         foreach (var process in processes.EnumerateArray())

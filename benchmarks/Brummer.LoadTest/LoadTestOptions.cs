@@ -49,6 +49,9 @@ internal sealed record LoadTestOptions
     /// <summary>Stack-dag: the program every process runs.</summary>
     public DagService DagService { get; init; } = DagService.Shell;
 
+    /// <summary>Telemetry scenarios: the configurations compared, each a cluster of its own, all started at once.</summary>
+    public IReadOnlyList<TelemetryConfig> TelemetryConfigs { get; init; } = TelemetryConfig.All;
+
     /// <summary>Bytes per line (newline included) the flood script prints.</summary>
     public int FloodLineBytes { get; init; } = 100;
 
@@ -100,6 +103,10 @@ internal sealed record LoadTestOptions
           contention: one `brummer up` process; other MCP clients loop a logs_search with a catastrophic regex.
           starts: N node.js services started at once by `brummer up` through npm run, by `brummer up` directly,
                   and by pm2; rounds interleave the three (no MCP clients).
+          telemetry-status: churn's cluster once per telemetry configuration (OTLP export off, on, on without
+                  script logs), all started at once; the raw MCP loops poll each in turn, with and without churn.
+          telemetry-flood: one `brummer up` per telemetry configuration, all started at once; one raw MCP client
+                  polls each in turn while its flood script prints flat out, and while it does not.
           stack-dag: `brummer up` over a brummer.yaml of levels × width processes, each level waiting
                   (process_healthy) for 2-3 of the level below, until all are ready; baseline: the same
                   processes without depends_on; rounds alternate the two (no MCP clients).
@@ -108,7 +115,8 @@ internal sealed record LoadTestOptions
 
           dotnet run -c Release --project benchmarks/Brummer.LoadTest -- [--scenario churn|flood|contention] [options]
 
-          --scenario NAME      churn, flood, contention, starts or stack-dag              [churn]
+          --scenario NAME      churn, flood, contention, starts, stack-dag,               [churn]
+                               telemetry-status or telemetry-flood
           --clients N          concurrent MCP clients (and HTTP loops in the baselines);  [64]
                                flood measures with 1 client, then with N
           --jit-warmup S       at most S seconds of MCP, then S/2 of JSON API load, before [30]
@@ -130,6 +138,10 @@ internal sealed record LoadTestOptions
           --scripts-per-node N scripts per node, half long-running, half short            [50]
           --short-lifetime S   how long a short script runs before exiting                [0.2]
           --flood-line N       flood: bytes per line, newline included                    [100]
+          --telemetry-configs  telemetry: comma-separated, of off (no OTEL_* variable),    [off,on,on-nologs]
+                               on (OTEL_EXPORTER_OTLP_ENDPOINT = a counting sink in this tool,
+                               http/protobuf, SDK default intervals), on-nologs (the same with
+                               --otel-logs off)
           --status-clients N   contention: MCP clients asking scripts_status              [4]
           --status-interval MS contention: each asks every MS ms, answered or not         [100]
           --window S           contention: seconds of each measured window                [20]
@@ -163,8 +175,14 @@ internal sealed record LoadTestOptions
                     "contention" => LoadScenario.Contention,
                     "starts" => LoadScenario.Starts,
                     "stack-dag" => LoadScenario.StackDag,
-                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood, contention, starts or stack-dag"),
+                    "telemetry-status" => LoadScenario.TelemetryStatus,
+                    "telemetry-flood" => LoadScenario.TelemetryFlood,
+                    var other => throw new ArgumentException($"--scenario '{other}': churn, flood, contention, starts, stack-dag, telemetry-status or telemetry-flood"),
                 } },
+                "--telemetry-configs" => options with
+                {
+                    TelemetryConfigs = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TelemetryConfig.Parse)],
+                },
                 "--clients" => options with { Clients = (int)Number() },
                 "--flood-line" => options with { FloodLineBytes = (int)Number() },
                 "--jit-warmup" => options with { JitWarmup = TimeSpan.FromSeconds(Number()) },
@@ -238,4 +256,34 @@ internal enum LoadScenario
     Contention,
     Starts,
     StackDag,
+    TelemetryStatus,
+    TelemetryFlood,
+}
+
+/// <summary>One telemetry configuration under test: whether the hosts export over OTLP, and whether script output does.</summary>
+internal sealed record TelemetryConfig(string Name, bool Export, bool OutputLogs)
+{
+    public static readonly TelemetryConfig Off = new("off", Export: false, OutputLogs: true);
+    public static readonly TelemetryConfig On = new("on", Export: true, OutputLogs: true);
+    public static readonly TelemetryConfig OnNoLogs = new("on-nologs", Export: true, OutputLogs: false);
+
+    public static IReadOnlyList<TelemetryConfig> All { get; } = [Off, On, OnNoLogs];
+
+    public static TelemetryConfig Parse(string name) =>
+        All.FirstOrDefault(c => c.Name == name) ?? throw new ArgumentException($"--telemetry-configs: '{name}' is none of off, on, on-nologs");
+
+    /// <summary>The OTEL_* variables of its processes (the load tool clears its own before starting any).</summary>
+    public Dictionary<string, string> Environment(Uri sink) => Export
+        ? new(StringComparer.Ordinal) { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.ToString().TrimEnd('/'), ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" }
+        : new(StringComparer.Ordinal);
+
+    /// <summary>Added to <c>brummer up</c> / <c>brummer node</c>.</summary>
+    public IReadOnlyList<string> Args => OutputLogs ? [] : ["--otel-logs", "off"];
+
+    public string Describe => (Export, OutputLogs) switch
+    {
+        (false, _) => "no OTEL_* variable: nothing exported",
+        (true, true) => "OTEL_EXPORTER_OTLP_ENDPOINT = the sink, http/protobuf: traces, metrics, host logs and script output exported",
+        (true, false) => "the same with `--otel-logs off`: traces, metrics and host logs exported, script output not",
+    };
 }

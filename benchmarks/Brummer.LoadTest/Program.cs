@@ -7,7 +7,13 @@ using Brummer.LoadTest;
 // Load test: MCP clients calling scripts_status at a gateway while 100 scripts on 2 nodes churn (raw HTTP and idle
 // baselines from the same run; docs/benchmarks.md "Cluster load"), while one script floods its output
 // (idle baseline from the same run; "Flooding output"), or while other clients loop a catastrophic logs_search
-// (idle baseline from the same run; "Search contention").
+// (idle baseline from the same run; "Search contention"), or with OpenTelemetry export off and on ("Cost of telemetry").
+// The OTLP sink of the telemetry scenarios runs as a process of its own (OtlpSink.cs).
+if (args is [OtlpSink.Argument, var sinks])
+{
+    return await OtlpSink.ServeAsync(int.Parse(sinks, System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(LoadTestOptions.Usage);
@@ -56,6 +62,8 @@ try
         LoadScenario.Contention => await new ContentionRun(options).RunAsync(runDirectory, cancel.Token),
         LoadScenario.Starts => await new StartsRun(options).RunAsync(runDirectory, cancel.Token),
         LoadScenario.StackDag => await new StackDagRun(options).RunAsync(runDirectory, cancel.Token),
+        LoadScenario.TelemetryStatus => await new TelemetryRun(options).RunStatusAsync(runDirectory, cancel.Token),
+        LoadScenario.TelemetryFlood => await new TelemetryRun(options).RunFloodAsync(runDirectory, cancel.Token),
         _ => await new LoadRun(options).RunAsync(runDirectory, cancel.Token),
     };
     var markdown = report.ToMarkdown(args);
