@@ -142,7 +142,7 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
     }
 
     private static LogEntry Entry(string node, string script, LogLine line) => new(
-        node, script, line.Sequence, line.Time, line.Source == LogSource.Stderr ? "stderr" : "stdout", line.Text);
+        node, script, line.Sequence, line.Time, line.Source.ToWireName(), line.Text);
 
     private delegate bool LineMatcher(ReadOnlySpan<char> text, ref bool timedOut);
 

@@ -14,6 +14,9 @@ namespace Brummer.Gateway.Status;
 /// </summary>
 public sealed class GatewayMetrics
 {
+    /// <summary>Request times: 0.5 ms (a cached answer) to 30 s (a wait or a slow node).</summary>
+    private static readonly double[] RequestBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
     private readonly Counter<long> _deltas;
     private readonly Counter<long> _pulls;
     private readonly Counter<long> _lost;
@@ -29,14 +32,14 @@ public sealed class GatewayMetrics
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(cache);
         var meter = meters.Create(Name);
-        _deltas = Counter(meter, BrummerTelemetry.Gateway.Deltas);
-        _pulls = Counter(meter, BrummerTelemetry.Gateway.Pulls);
-        _lost = Counter(meter, BrummerTelemetry.Gateway.NodesLost);
-        _toolCalls = Counter(meter, BrummerTelemetry.Gateway.ToolCalls);
-        _apiRequests = Counter(meter, BrummerTelemetry.Gateway.ApiRequests);
-        _toolDuration = Seconds(meter, BrummerTelemetry.Gateway.ToolDuration);
-        _apiDuration = Seconds(meter, BrummerTelemetry.Gateway.ApiDuration);
-        _staleness = Seconds(meter, BrummerTelemetry.Gateway.Staleness, [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+        _deltas = meter.CreateCounter(BrummerTelemetry.Gateway.Deltas);
+        _pulls = meter.CreateCounter(BrummerTelemetry.Gateway.Pulls);
+        _lost = meter.CreateCounter(BrummerTelemetry.Gateway.NodesLost);
+        _toolCalls = meter.CreateCounter(BrummerTelemetry.Gateway.ToolCalls);
+        _apiRequests = meter.CreateCounter(BrummerTelemetry.Gateway.ApiRequests);
+        _toolDuration = meter.CreateHistogram(BrummerTelemetry.Gateway.ToolDuration, RequestBuckets);
+        _apiDuration = meter.CreateHistogram(BrummerTelemetry.Gateway.ApiDuration, RequestBuckets);
+        _staleness = meter.CreateHistogram(BrummerTelemetry.Gateway.Staleness, [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
         var nodes = BrummerTelemetry.Gateway.Nodes;
         meter.CreateObservableGauge(
             nodes.Name,
@@ -87,12 +90,4 @@ public sealed class GatewayMetrics
         _apiDuration.Record(elapsed.TotalSeconds, tags);
     }
 
-    private static Counter<long> Counter(Meter meter, InstrumentDefinition instrument) =>
-        meter.CreateCounter<long>(instrument.Name, instrument.Unit, instrument.Description);
-
-    private static Histogram<double> Seconds(Meter meter, InstrumentDefinition instrument, IReadOnlyList<double>? buckets = null) =>
-        meter.CreateHistogram<double>(instrument.Name, instrument.Unit, instrument.Description, tags: null, new InstrumentAdvice<double>
-        {
-            HistogramBucketBoundaries = buckets ?? [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-        });
 }

@@ -6,6 +6,12 @@ public enum LogSource
     Stderr = 2,
 }
 
+public static class LogSourceExtensions
+{
+    /// <summary>The stream's name on the wire, in the API and in telemetry (<c>log.iostream</c>).</summary>
+    public static string ToWireName(this LogSource source) => source == LogSource.Stderr ? "stderr" : "stdout";
+}
+
 /// <summary>
 /// One captured output line, as read from a <see cref="LogBuffer"/> (a copy: the buffer stores lines in rings, not as
 /// objects). Immutable, so readers may hold it while the buffer moves on.

@@ -15,7 +15,7 @@ namespace Brummer.Grains.Telemetry;
 /// </summary>
 public sealed class NodeMetrics
 {
-    private static readonly (LogSource Stream, string Name)[] Streams = [(LogSource.Stdout, "stdout"), (LogSource.Stderr, "stderr")];
+    private static readonly LogSource[] Streams = [LogSource.Stdout, LogSource.Stderr];
 
     private readonly Counter<long> _starts;
     private readonly Counter<long> _exits;
@@ -32,16 +32,13 @@ public sealed class NodeMetrics
         ArgumentNullException.ThrowIfNull(meters);
         _node = node;
         _meter = meters.Create(Name);
-        _starts = Counter(Node.Starts);
-        _exits = Counter(Node.Exits);
-        _restarts = Counter(Node.Restarts);
-        _healthTransitions = Counter(Node.HealthTransitions);
-        _errors = Counter(Node.Errors);
+        _starts = _meter.CreateCounter(Node.Starts);
+        _exits = _meter.CreateCounter(Node.Exits);
+        _restarts = _meter.CreateCounter(Node.Restarts);
+        _healthTransitions = _meter.CreateCounter(Node.HealthTransitions);
+        _errors = _meter.CreateCounter(Node.Errors);
         // Runs last from a second (a task) to a day (a dev server): buckets to match, not the SDK's millisecond ones.
-        _duration = _meter.CreateHistogram<double>(Node.Duration.Name, Node.Duration.Unit, Node.Duration.Description, tags: null, new InstrumentAdvice<double>
-        {
-            HistogramBucketBoundaries = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400],
-        });
+        _duration = _meter.CreateHistogram(Node.Duration, [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400]);
 
         _meter.CreateObservableGauge(Node.Processes.Name, ObserveStates, Node.Processes.Unit, Node.Processes.Description);
         _meter.CreateObservableCounter(Node.LogLines.Name, () => ObservePerStream(static (o, s) => o.Lines(s)), Node.LogLines.Unit, Node.LogLines.Description);
@@ -100,8 +97,6 @@ public sealed class NodeMetrics
     public void ErrorDetected(string script, string kind) =>
         _errors.Add(1, Tag(Attributes.Node, _node), Tag(Attributes.Script, script), Tag(Attributes.ErrorKind, kind));
 
-    private Counter<long> Counter(InstrumentDefinition instrument) => _meter.CreateCounter<long>(instrument.Name, instrument.Unit, instrument.Description);
-
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 
     /// <summary>Every defined script in the state it is in; one never run is "idle", so a dashboard counts all of them.</summary>
@@ -123,9 +118,9 @@ public sealed class NodeMetrics
     {
         foreach (var supervisor in Volatile.Read(ref _processes)?.All ?? [])
         {
-            foreach (var (stream, name) in Streams)
+            foreach (var stream in Streams)
             {
-                yield return new Measurement<long>(read(supervisor.Output, stream), Tag(Attributes.Node, _node), Tag(Attributes.Script, supervisor.Name), Tag(Attributes.Stream, name));
+                yield return new Measurement<long>(read(supervisor.Output, stream), Tag(Attributes.Node, _node), Tag(Attributes.Script, supervisor.Name), Tag(Attributes.Stream, stream.ToWireName()));
             }
         }
     }

@@ -86,7 +86,7 @@ internal static class OtlpLogsRequest
         var body = writer.BeginMessage(RecordBody);
         writer.String(AnyString, record.Body);
         writer.EndMessage(body);
-        Attribute(writer, RecordAttributes, BrummerTelemetry.Attributes.Stream, record.Stream == LogSource.Stderr ? "stderr" : "stdout");
+        Attribute(writer, RecordAttributes, BrummerTelemetry.Attributes.Stream, record.Stream.ToWireName());
         Attribute(writer, RecordAttributes, BrummerTelemetry.Attributes.Sequence, record.Sequence);
         if (record.Error is { } error)
         {

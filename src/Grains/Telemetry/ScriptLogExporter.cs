@@ -53,11 +53,9 @@ public sealed partial class ScriptLogExporter : BackgroundService
         };
         _nodeTag = new(BrummerTelemetry.Attributes.Node, node);
         var meter = metrics.Meter;
-        var dropped = BrummerTelemetry.Node.LogExportDropped;
-        var sent = BrummerTelemetry.Node.LogExported;
         var queued = BrummerTelemetry.Node.LogExportQueued;
-        _dropped = meter.CreateCounter<long>(dropped.Name, dropped.Unit, dropped.Description);
-        _sent = meter.CreateCounter<long>(sent.Name, sent.Unit, sent.Description);
+        _dropped = meter.CreateCounter(BrummerTelemetry.Node.LogExportDropped);
+        _sent = meter.CreateCounter(BrummerTelemetry.Node.LogExported);
         meter.CreateObservableGauge(queued.Name, () => new Measurement<int>(_queue.Reader.Count, _nodeTag), queued.Unit, queued.Description);
     }
 
