@@ -129,6 +129,31 @@ public sealed class ProcessProbesTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessProbes_LivenessWithReadiness_NotCheckedUntilFirstReady_SoASlowStartIsNotKilled()
+    {
+        var probes = new ProcessProbes(Script(readiness: new LogCheck("ready"), liveness: new ExecCheck("echo 'not listening' >&2; exit 1")), _time);
+        await using var run = probes.Start(Report);
+
+        // Three readiness periods (21 s) of starting up, far past the liveness delay: only readiness waits.
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal(ReadinessPeriod, await _time.NextWaitAsync(ignored: Timeout));
+            _time.Advance(ReadinessPeriod);
+        }
+
+        Assert.Equal(ProcessHealth.Starting, run.Health);
+        run.Observe("ready");
+        var ready = await NextReportAsync(); // the first report: no liveness failure came before it
+        Assert.Equal((ProcessHealth.Ready, false), (ready.Health, ready.LivenessFailed));
+
+        // Ready: liveness now begins with its own delay, and its failure asks for a restart.
+        await _time.TimerAsync(LivenessDelay);
+        _time.Advance(LivenessDelay);
+        var failed = await NextReportAsync();
+        Assert.Equal((ProcessHealth.Unhealthy, true, "exit 1: not listening"), (failed.Health, failed.LivenessFailed, failed.Reason));
+    }
+
+    [Fact]
     public async Task ProcessProbes_LivenessOnlyFails_UnhealthyFromNone()
     {
         var probes = new ProcessProbes(Script(liveness: new ExecCheck("echo 'worker queue stuck' >&2; exit 4")), _time);

@@ -23,7 +23,8 @@ public sealed record ProbeVerdict(ProbeKind Kind, bool Passing, string Reason, D
 /// passing (ready); once passing, <see cref="ProbeDefinition.FailureThreshold"/> failures in a row make it failing
 /// (unhealthy), and as many passes make it passing again. Failures before the first pass change nothing.</item>
 /// <item>liveness starts passing: <see cref="ProbeDefinition.FailureThreshold"/> failures in a row make it failing
-/// (restart it if the policy allows), <see cref="ProbeDefinition.SuccessThreshold"/> passes passing again.</item>
+/// (restart it if the policy allows), <see cref="ProbeDefinition.SuccessThreshold"/> passes passing again.
+/// <see cref="ProbeRun"/> starts it once the run is first ready when there is a readiness probe.</item>
 /// </list>
 /// A check that throws counts as a failure with its message. The callback runs on the loop's task, one call at a
 /// time, never after <see cref="DisposeAsync"/> has completed; it must not block on this loop's disposal.

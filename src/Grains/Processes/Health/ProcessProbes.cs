@@ -85,6 +85,8 @@ public sealed class ProbeRun : IAsyncDisposable
     private LogProbeCheck[] _logChecks = [];
     private ProcessHealth _readinessHealth;
     private bool _livenessFailing;
+    private bool _livenessStarted;
+    private bool _disposed;
     private int _health;
 
     internal ProbeRun(ProcessHealth initial, Action<HealthReport> onChange)
@@ -109,11 +111,32 @@ public sealed class ProbeRun : IAsyncDisposable
         static IProbeCheck? Check(ProbeLoop? loop) => loop?.Check;
     }
 
-    /// <summary>Begins checking (once; <see cref="ProcessProbes.Prepare"/> made it).</summary>
+    /// <summary>
+    /// Begins checking (once; <see cref="ProcessProbes.Prepare"/> made it). With a readiness probe, liveness checks
+    /// begin once the run is first ready: a process still starting up (a cold JIT, a busy machine) is not "hung", and
+    /// counting its first failures would kill every slow start and restart it in a loop.
+    /// </summary>
     public void Start()
     {
         _readiness?.Start();
-        _liveness?.Start();
+        if (_readiness is null)
+        {
+            StartLiveness();
+        }
+    }
+
+    private void StartLiveness()
+    {
+        lock (_gate)
+        {
+            if (_liveness is null || _livenessStarted || _disposed)
+            {
+                return;
+            }
+
+            _livenessStarted = true;
+            _liveness.Start();
+        }
     }
 
     /// <summary>One line the process printed (without colour codes); costs nothing without a log probe. Any thread.</summary>
@@ -132,6 +155,10 @@ public sealed class ProbeRun : IAsyncDisposable
             if (verdict.Kind == ProbeKind.Readiness)
             {
                 _readinessHealth = verdict.Passing ? ProcessHealth.Ready : ProcessHealth.Unhealthy;
+                if (verdict.Passing)
+                {
+                    StartLiveness();
+                }
             }
             else
             {
@@ -154,6 +181,11 @@ public sealed class ProbeRun : IAsyncDisposable
     /// <summary>Stops both probes (an exec check under way is killed) and returns once no report can follow.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_gate)
+        {
+            _disposed = true; // a readiness verdict under way must not start liveness now
+        }
+
         var readiness = _readiness?.DisposeAsync() ?? ValueTask.CompletedTask;
         var liveness = _liveness?.DisposeAsync() ?? ValueTask.CompletedTask;
         await readiness.ConfigureAwait(false);
