@@ -23,8 +23,11 @@ public sealed class AppHostTests
         timeout.CancelAfter(StartTimeout);
 
         // Development clustering whatever the machine has: Redis would need a container runtime and an image registry.
+        // The example runs in a copy: the CLI's microservices test may run it at the same time, building the same
+        // service and checking that nothing is left running in its directory.
+        using var shop = StackDirectory.CopyOf(Path.Combine(AppContext.BaseDirectory, "../../../../../examples/microservices"));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Brummer_AppHost>(
-            ["--Brummer:Membership=development"], timeout.Token);
+            ["--Brummer:Membership=development", $"--Brummer:Stack={shop.Path}"], timeout.Token);
         await using var app = await builder.BuildAsync(timeout.Token);
         try
         {

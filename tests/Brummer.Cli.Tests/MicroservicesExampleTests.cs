@@ -12,11 +12,15 @@ namespace Brummer.Cli.Tests;
 /// <summary>
 /// examples/microservices run as its README runs it: node "data" and node "web" reading the same brummer.yaml, and a
 /// gateway, each its own OS process, clustered with dev:// (no store). The shop's services are the example's own
-/// Python, .NET and Node programs; only their ports are moved (through the nodes' environment) to free ones.
+/// Python, .NET and Node programs, run in a copy of the example (the AppHost's test runs the example too, maybe at the
+/// same time); only their ports are moved (through the nodes' environment) to free ones.
 /// </summary>
-public sealed class MicroservicesExampleTests(ITestOutputHelper output)
+public sealed class MicroservicesExampleTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string Example = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../examples/microservices"));
+    private readonly StackDirectory _example = StackDirectory.CopyOf(
+        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../examples/microservices")));
+
+    private string Example => _example.Path;
 
     /// <summary>Cold on a busy 2-core machine: two silos, a gateway and a dotnet build of orders all at once.</summary>
     private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(5);
@@ -28,7 +32,6 @@ public sealed class MicroservicesExampleTests(ITestOutputHelper output)
     public async Task Microservices_TwoNodesAndGateway_StartInDependencyOrderAcrossNodes_ServeTheShop_RestartACrash_AndStopLeavingNothing()
     {
         RequireOnPath("python3");
-        Assert.True(OsProcesses.WorkingIn(Example) is [], $"processes already run in {Example}: stop them first, their ports and build output would mix with this test's");
         var ct = TestContext.Current.CancellationToken;
         var ports = PortVariables.ToDictionary(name => name, _ => FreePort.Next().ToString(CultureInfo.InvariantCulture));
         var (silo, siloGateway) = (FreePort.Next(), FreePort.Next());
@@ -137,6 +140,8 @@ public sealed class MicroservicesExampleTests(ITestOutputHelper output)
         Assert.Empty(OsProcesses.WorkingIn(Example));
         Assert.All(ports.Values, port => Assert.False(Listening(int.Parse(port, CultureInfo.InvariantCulture)), $"something still listens on {port}"));
     }
+
+    public void Dispose() => _example.Dispose();
 
     private static void RequireOnPath(string program)
     {

@@ -31,6 +31,32 @@ public sealed class StackDirectory : IDisposable
         return stack;
     }
 
+    /// <summary>
+    /// A copy of a stack in the repository (e.g. examples/microservices) without its build output (bin, obj,
+    /// node_modules): a test runs its own copy, so the processes, ports and build output of two test assemblies running
+    /// the same example at once never mix, and what is left running in it is this test's alone.
+    /// </summary>
+    public static StackDirectory CopyOf(string source)
+    {
+        var stack = new StackDirectory();
+        Copy(new DirectoryInfo(source), stack.Path);
+        return stack;
+
+        static void Copy(DirectoryInfo from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (var file in from.EnumerateFiles())
+            {
+                file.CopyTo(System.IO.Path.Combine(to, file.Name));
+            }
+
+            foreach (var dir in from.EnumerateDirectories().Where(d => d.Name is not ("bin" or "obj" or "node_modules")))
+            {
+                Copy(dir, System.IO.Path.Combine(to, dir.Name));
+            }
+        }
+    }
+
     /// <summary>Writes (or replaces) a file of the stack; returns its path.</summary>
     public string Write(string name, string content)
     {
