@@ -127,8 +127,8 @@ public static class BrummerTelemetry
         public static readonly InstrumentDefinition LogEvicted = new("brummer.process.log.evicted", "{line}", "Output lines dropped from the log buffer to stay within its bounds, by node and script.");
         public static readonly InstrumentDefinition Errors = new("brummer.process.errors", "{error}", "Errors detected in output (each occurrence), by node, script and kind (the detector).");
         public static readonly InstrumentDefinition CaptureBacklog = new("brummer.node.capture.backlog", "{loop}", "Output capture loops waiting for a capture thread: above zero, output is read more slowly than it is printed.");
-        public static readonly InstrumentDefinition LogExportQueued = new("brummer.process.log.export.queued", "{record}", "Output records waiting to be exported as OpenTelemetry logs.");
-        public static readonly InstrumentDefinition LogExportDropped = new("brummer.process.log.export.dropped", "{record}", "Output records not exported as OpenTelemetry logs, by reason (queue_full: the exporter fell behind; failed: the endpoint refused or was unreachable).");
+        public static readonly InstrumentDefinition LogExportQueued = new("brummer.process.log.export.queued", "{record}", "Output lines and error records printed and not yet exported as OpenTelemetry logs (lines wait in their process's log buffer).");
+        public static readonly InstrumentDefinition LogExportDropped = new("brummer.process.log.export.dropped", "{record}", "Output records not exported as OpenTelemetry logs, by reason (queue_full: the exporter fell behind and the lines left their process's log buffer before it read them; failed: the endpoint refused or was unreachable).");
         public static readonly InstrumentDefinition LogExported = new("brummer.process.log.export.sent", "{record}", "Output records the OTLP endpoint accepted.");
     }
 

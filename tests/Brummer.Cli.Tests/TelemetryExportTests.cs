@@ -41,6 +41,7 @@ public sealed class TelemetryExportTests
         {
             await mcp.CallToolAsync("scripts_run", new Dictionary<string, object?> { ["name"] = "api" }, cancellationToken: ct);
             await mcp.CallToolAsync("wait_for", new Dictionary<string, object?> { ["name"] = "api", ["condition"] = "exited", ["timeout_seconds"] = 60 }, cancellationToken: ct);
+            await mcp.CallToolAsync("scripts_status", cancellationToken: ct); // the plain poll: counted, not traced
             var restarted = await mcp.CallToolAsync("scripts_restart", new Dictionary<string, object?> { ["name"] = "api" }, cancellationToken: ct);
             Assert.True(restarted.IsError is not true);
         }
@@ -71,6 +72,8 @@ public sealed class TelemetryExportTests
         await Brummer.Tests.Eventually.UntilAsync(() => Ancestors(receiver, restartRun).Any(s => s.SpanId == mcpRequest.SpanId), "the run's span descends from the MCP request's");
         Assert.Contains(Ancestors(receiver, restartRun), s => s.Attributes.Has(Attributes.McpMethod, "tools/call") && s.Attributes.Has(Attributes.Tool, "scripts_restart"));
         await receiver.WaitForLogsAsync(l => l.TraceId == restartRun.TraceId && l.SpanId == restartRun.SpanId && l.Body == "listening on http://localhost:3000");
+        // The poll came before the restart's request, so its span, had it been recorded, was exported before this one.
+        Assert.DoesNotContain(receiver.Spans, s => s.Attributes.Has(Attributes.Tool, "scripts_status"));
 
         // Metrics: starts, exits by outcome and code, restarts, detected errors, output, tool calls; by node and script.
         bool Api(ReceivedDataPoint p) => p.Attributes.Has(Attributes.Script, "api") && p.Attributes.Has(Attributes.Node, "solo");
@@ -82,6 +85,7 @@ public sealed class TelemetryExportTests
         await receiver.WaitForDataPointAsync(BrummerTelemetry.Node.Processes.Name, p => Api(p) && p.Attributes.Has(Attributes.State, "failed"));
         await receiver.WaitForDataPointAsync(BrummerTelemetry.Node.Duration.Name, p => Api(p) && p.Count >= 2);
         await receiver.WaitForDataPointAsync(BrummerTelemetry.Gateway.ToolCalls.Name, p => p.Attributes.Has(Attributes.Tool, "scripts_restart") && p.Attributes.Has(Attributes.Outcome, Outcomes.Ok));
+        await receiver.WaitForDataPointAsync(BrummerTelemetry.Gateway.ToolCalls.Name, p => p.Attributes.Has(Attributes.Tool, "scripts_status") && p.Value >= 1);
         await receiver.WaitForDataPointAsync(BrummerTelemetry.Gateway.ToolDuration.Name, p => p.Attributes.Has(Attributes.Tool, "scripts_run") && p.Count >= 1);
         await receiver.WaitForDataPointAsync(BrummerTelemetry.Gateway.Staleness.Name, p => p.Count >= 1);
 

@@ -25,6 +25,22 @@ public sealed class LogBufferTests
     }
 
     [Fact]
+    public void TryCopy_CopiesTheLineWithoutColourCodes_GrowingTheScratch_AndRefusesLinesNotHeld()
+    {
+        var buffer = new LogBuffer(maxLines: 2);
+        buffer.Append(LogSource.Stdout, "first", T0);
+        buffer.Append(LogSource.Stderr, "\u001b[31mboom: a line longer than the scratch\u001b[0m", T0.AddSeconds(1));
+        buffer.Append(LogSource.Stdout, "third", T0.AddSeconds(2));
+        var scratch = new char[4];
+
+        Assert.True(buffer.TryCopy(2, ref scratch, out var line));
+        Assert.Equal("boom: a line longer than the scratch", new string(scratch, 0, line.Length));
+        Assert.Equal((2L, LogSource.Stderr, T0.AddSeconds(1)), (line.Sequence, line.Source, line.Time));
+        Assert.False(buffer.TryCopy(1, ref scratch, out _)); // evicted
+        Assert.False(buffer.TryCopy(4, ref scratch, out _)); // not printed yet
+    }
+
+    [Fact]
     public void Append_PastMaxBytes_EvictsOldestUntilWithinTheCap()
     {
         var lineBytes = new LogLine(1, T0, LogSource.Stdout, new string('a', 100)).Bytes;

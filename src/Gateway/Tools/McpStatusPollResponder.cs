@@ -48,7 +48,7 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
     {
         var started = Stopwatch.GetTimestamp();
         // The SDK's own span for the call is not made here; the request's span says what the call was instead.
-        Activity.Current?.SetTag(Attributes.McpMethod, "tools/call").SetTag(Attributes.Tool, ToolCallMetrics.StatusTool);
+        NotTraced(Activity.Current?.SetTag(Attributes.McpMethod, "tools/call").SetTag(Attributes.Tool, ToolCallMetrics.StatusTool));
         var result = answers.EverythingUtf8();
         var idLength = Encoding.UTF8.GetByteCount(poll.Id);
         response.StatusCode = StatusCodes.Status200OK;
@@ -65,6 +65,22 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
         body.Write(Suffix);
         await body.FlushAsync(response.HttpContext.RequestAborted);
         metrics.ToolCall(ToolCallMetrics.StatusTool, Outcomes.Ok, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// The poll's request span is not recorded, so it is never exported: an unfiltered status poll changes nothing and
+    /// reads a view the gateway already holds, an agent repeats it every few hundred milliseconds, and exporting a span
+    /// for each (thousands a second under load) was the whole cost of trace export to status latency (docs/benchmarks.md,
+    /// "Cost of telemetry"). Its count and duration stay in <c>brummer.gateway.mcp.tool_calls</c> and
+    /// <c>brummer.gateway.mcp.tool_call.duration</c>; a filtered status call goes through the SDK and is traced as usual.
+    /// </summary>
+    private static void NotTraced(Activity? request)
+    {
+        if (request is not null)
+        {
+            request.IsAllDataRequested = false;
+            request.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        }
     }
 
     private static ReadOnlySpan<byte> Prefix => """{"result":"""u8;

@@ -200,6 +200,43 @@ public sealed class LogBuffer
     }
 
     /// <summary>
+    /// Copies one line's text without escape codes into <paramref name="scratch"/> (replaced by a larger array when too
+    /// small): a reader that follows the buffer line by line, such as the OpenTelemetry export, allocates nothing per
+    /// line. False when the line is no longer held (evicted, also while it was being copied) or not appended yet.
+    /// </summary>
+    public bool TryCopy(long sequence, ref char[] scratch, out CopiedLine line)
+    {
+        line = default;
+        if (sequence >= Volatile.Read(ref _next))
+        {
+            return false;
+        }
+
+        var rings = Volatile.Read(ref _rings);
+        var entry = rings.EntryOf(sequence);
+        if (entry.Sequence != sequence || !rings.Holds(entry))
+        {
+            return false;
+        }
+
+        var text = rings.SearchTextOf(entry);
+        if (scratch.Length < text.Length)
+        {
+            scratch = new char[Math.Max(text.Length, scratch.Length * 2)];
+        }
+
+        text.CopyTo(scratch);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _first) > sequence)
+        {
+            return false;
+        }
+
+        line = new CopiedLine(sequence, entry.Ticks, entry.Source, text.Length);
+        return true;
+    }
+
+    /// <summary>
     /// Scans from the newest line backwards and returns those <paramref name="match"/> accepts, newest first.
     /// Stops at <paramref name="limit"/> matches, at the first line older than <paramref name="since"/>, at the
     /// oldest held line, or after examining <paramref name="maxScanned"/> lines — the last one is reported as
@@ -359,6 +396,12 @@ public sealed class LogBuffer
         public ReadOnlySpan<char> SearchTextOf(in Entry entry) =>
             entry.SearchLength < 0 ? TextOf(entry) : Chars.AsSpan(entry.Offset + entry.TextLength, entry.SearchLength);
     }
+}
+
+/// <summary>A line <see cref="LogBuffer.TryCopy"/> copied: its text is the first <paramref name="Length"/> chars of the scratch array.</summary>
+public readonly record struct CopiedLine(long Sequence, long Ticks, LogSource Source, int Length)
+{
+    public DateTimeOffset Time => new(Ticks, TimeSpan.Zero);
 }
 
 /// <summary>Decides whether a line matches; the line's text is valid only during the call.</summary>

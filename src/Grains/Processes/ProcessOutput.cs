@@ -85,7 +85,7 @@ public sealed class ProcessOutput
         }
 
         Volatile.Read(ref _watcher)?.Invoke(stream, searchText);
-        Volatile.Read(ref _export)?.Line(stream, searchText, sequence, time);
+        Volatile.Read(ref _export)?.Appended();
         if (stream == LogSource.Stderr)
         {
             Volatile.Write(ref _stderrLines, _stderrLines + 1);

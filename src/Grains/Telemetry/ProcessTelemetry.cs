@@ -27,7 +27,7 @@ public sealed class ProcessTelemetry
         _node = node;
         Script = script;
         _metrics = metrics;
-        Export = exporter?.For(script);
+        Export = exporter?.For(script, output.Log);
         output.ExportTo(Export);
         output.Analyzer.BlockRecognised += ErrorRecognised;
         output.Analyzer.BlockClosed += ErrorBlockEnded;

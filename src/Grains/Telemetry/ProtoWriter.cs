@@ -42,9 +42,11 @@ internal sealed class ProtoWriter
         _length = start + prefix + length;
     }
 
-    public void String(int field, string? value)
+    public void String(int field, string? value) => String(field, value.AsSpan());
+
+    public void String(int field, ReadOnlySpan<char> value)
     {
-        if (string.IsNullOrEmpty(value))
+        if (value.IsEmpty)
         {
             return;
         }

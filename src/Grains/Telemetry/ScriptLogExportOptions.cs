@@ -19,9 +19,6 @@ public enum OtlpTransport
 /// <param name="Endpoint">The full URL a batch is sent to.</param>
 public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transport, IReadOnlyList<KeyValuePair<string, string>> Headers)
 {
-    /// <summary>Records waiting for export at most; beyond, lines are dropped (and counted) rather than held.</summary>
-    public int QueueCapacity { get; init; } = 16 * 1024;
-
     /// <summary>Records per request at most.</summary>
     public int MaxBatch { get; init; } = 512;
 

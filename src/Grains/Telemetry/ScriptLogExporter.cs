@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
+using Brummer.Grains.Logs;
 using Brummer.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,11 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace Brummer.Grains.Telemetry;
 
 /// <summary>
-/// Sends the node's script output to an OTLP endpoint as logs: one bounded queue, one loop that batches and sends, one
-/// connection. Bounded on purpose: a script printing flat out fills the queue, and what does not fit is dropped and
-/// counted (<c>brummer.process.log.export.dropped</c>, reason queue_full) instead of growing the node or slowing the
-/// capture; a batch the endpoint refuses or never answers is dropped and counted too (reason failed). Nothing here
-/// blocks a capture loop. On shutdown what is queued is sent, within a bound.
+/// Sends the node's script output to an OTLP endpoint as logs: one loop that reads what each script printed from its
+/// log buffer (<see cref="ScriptOutputExport"/>), batches it and sends it over one connection. Bounded on purpose: the
+/// backlog is what the processes' log buffers hold anyway, and a line evicted before the loop read it (a script
+/// printing faster than the endpoint takes it) is dropped and counted (<c>brummer.process.log.export.dropped</c>,
+/// reason queue_full) instead of growing the node or slowing the capture; a batch the endpoint refuses or never answers
+/// is dropped and counted too (reason failed). The loop encodes on a thread of its own at nice +10, like capture, so
+/// under contention status and control requests come first. On shutdown what is pending is sent, within a bound.
 /// </summary>
 public sealed partial class ScriptLogExporter : BackgroundService
 {
@@ -22,16 +25,24 @@ public sealed partial class ScriptLogExporter : BackgroundService
     private static readonly MediaTypeHeaderValue Protobuf = new("application/x-protobuf");
     private static readonly MediaTypeHeaderValue Grpc = new("application/grpc");
 
+    /// <summary>Where every node's export loop runs: one thread at nice +10, started with the first loop.</summary>
+    private static readonly OutputScheduler ExportThread = new(threads: 1, niceness: 10);
+
     private readonly ScriptLogExportOptions _options;
     private readonly string _node;
     private readonly TimeProvider _time;
     private readonly ILogger<ScriptLogExporter> _logger;
-    private readonly Channel<ScriptLogRecord> _queue;
+    private readonly Channel<ScriptOutputExport> _ready = Channel.CreateUnbounded<ScriptOutputExport>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<ScriptOutputExport> _active = []; // scripts with output pending; the loop's own
+    private readonly List<ScriptLogRecord> _errors = [];
+    private readonly OtlpLogsRequest _request = new();
     private readonly HttpClient _http;
-    private readonly ProtoWriter _writer = new();
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _sent;
     private readonly KeyValuePair<string, object?> _nodeTag;
+    private ScriptOutputExport[] _pendingView = []; // what the queued gauge reads
+    private char[] _scratch = new char[1024];
+    private int _round;
     private long _lastWarning = long.MinValue;
 
     public ScriptLogExporter(ScriptLogExportOptions options, string node, NodeMetrics metrics, TimeProvider time, ILogger<ScriptLogExporter> logger)
@@ -42,11 +53,6 @@ public sealed partial class ScriptLogExporter : BackgroundService
         _node = node;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<ScriptLogRecord>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // never waited on: TryWrite fails when full, and the record is counted
-        });
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
         {
             Timeout = Timeout.InfiniteTimeSpan, // each send has its own bound
@@ -56,33 +62,48 @@ public sealed partial class ScriptLogExporter : BackgroundService
         var queued = BrummerTelemetry.Node.LogExportQueued;
         _dropped = meter.CreateCounter(BrummerTelemetry.Node.LogExportDropped);
         _sent = meter.CreateCounter(BrummerTelemetry.Node.LogExported);
-        meter.CreateObservableGauge(queued.Name, () => new Measurement<int>(_queue.Reader.Count, _nodeTag), queued.Unit, queued.Description);
+        meter.CreateObservableGauge(queued.Name, () => new Measurement<long>(Pending(Volatile.Read(ref _pendingView)), _nodeTag), queued.Unit, queued.Description);
     }
 
     /// <summary>Where records go.</summary>
     public Uri Endpoint => _options.Endpoint;
 
-    /// <summary>The export of one script's output.</summary>
-    public ScriptOutputExport For(string script) => new(this, _node, script);
-
-    internal void TryEnqueue(in ScriptLogRecord record)
+    /// <summary>The export of one script's output, read from <paramref name="log"/> from its current end on.</summary>
+    public ScriptOutputExport For(string script, LogBuffer log)
     {
-        if (!_queue.Writer.TryWrite(record))
-        {
-            _dropped.Add(1, _nodeTag, new(BrummerTelemetry.Attributes.Reason, "queue_full"));
-        }
+        ArgumentNullException.ThrowIfNull(log);
+        return new(this, _node, script, log);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>A script has output pending (it was not pending before): the loop picks it up.</summary>
+    internal void Ready(ScriptOutputExport script) => _ready.Writer.TryWrite(script);
+
+    /// <summary>Records that could not wait for export (an error block beyond its script's queue).</summary>
+    internal void Dropped(long records) => _dropped.Add(records, _nodeTag, new(BrummerTelemetry.Attributes.Reason, "queue_full"));
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ExportThread.Run(() => LoopAsync(stoppingToken));
+
+    // ConfigureAwait(true) throughout: the loop resumes on the export thread (nice +10), not on the thread pool.
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<ScriptLogRecord>(_options.MaxBatch);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                await FillAsync(batch, stoppingToken).ConfigureAwait(false);
-                await SendAsync(batch, CancellationToken.None).ConfigureAwait(false);
-                batch.Clear();
+                if (_active.Count == 0 && !await _ready.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(true))
+                {
+                    return;
+                }
+
+                TakeReady();
+                if (Pending(_active) < _options.MaxBatch)
+                {
+                    // Let a batch gather: a line waits at most this long for others to share its request.
+                    await Task.Delay(_options.BatchDelay, _time, stoppingToken).ConfigureAwait(true);
+                    TakeReady();
+                }
+
+                await SendRoundAsync(CancellationToken.None).ConfigureAwait(true);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -94,17 +115,17 @@ public sealed partial class ScriptLogExporter : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        _queue.Writer.TryComplete();
-        var batch = new List<ScriptLogRecord>(_options.MaxBatch);
-        while (!cancellationToken.IsCancellationRequested && _queue.Reader.TryPeek(out _))
+        _ready.Writer.TryComplete();
+        if (ExecuteTask is { IsCompleted: false })
         {
-            while (batch.Count < _options.MaxBatch && _queue.Reader.TryRead(out var record))
-            {
-                batch.Add(record);
-            }
+            return; // the host's bound passed while the loop was still sending: what is pending stays unsent
+        }
 
-            await SendAsync(batch, cancellationToken).ConfigureAwait(false);
-            batch.Clear();
+        TakeReady();
+        while (!cancellationToken.IsCancellationRequested && _active.Count > 0)
+        {
+            await SendRoundAsync(cancellationToken).ConfigureAwait(false);
+            TakeReady();
         }
     }
 
@@ -114,58 +135,80 @@ public sealed partial class ScriptLogExporter : BackgroundService
         base.Dispose();
     }
 
-    /// <summary>Takes what is queued, then waits up to the batch delay for more, until the batch is full.</summary>
-    private async Task FillAsync(List<ScriptLogRecord> batch, CancellationToken stoppingToken)
+    private void TakeReady()
     {
-        using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        delay.CancelAfter(_options.BatchDelay);
-        try
+        while (_ready.Reader.TryRead(out var script))
         {
-            while (batch.Count < _options.MaxBatch)
-            {
-                if (_queue.Reader.TryRead(out var record))
-                {
-                    batch.Add(record);
-                }
-                else if (!await _queue.Reader.WaitToReadAsync(delay.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
+            _active.Add(script);
         }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            // The batch delay passed: send what there is.
-        }
+
+        Volatile.Write(ref _pendingView, [.. _active]);
     }
 
-    private async Task SendAsync(List<ScriptLogRecord> batch, CancellationToken cancellationToken)
+    private static long Pending(IEnumerable<ScriptOutputExport> scripts) => scripts.Sum(s => s.Pending);
+
+    /// <summary>
+    /// One request: the waiting error records and lines of the pending scripts, up to a batch, taking turns so one
+    /// flooding script does not hold back the others; scripts with nothing left leave the list.
+    /// </summary>
+    private async Task SendRoundAsync(CancellationToken cancellationToken)
     {
-        if (batch.Count == 0)
+        _request.Begin(_time.GetUtcNow());
+        var count = _active.Count;
+        var first = count == 0 ? 0 : _round++ % count;
+        var dropped = 0L;
+        for (var i = 0; i < count && _request.Records < _options.MaxBatch; i++)
+        {
+            var script = _active[(first + i) % count];
+            var room = _options.MaxBatch - _request.Records;
+            _errors.Clear();
+            script.TakeErrors(_errors, room);
+            _request.Script(script);
+            foreach (var error in _errors)
+            {
+                _request.Error(error);
+            }
+
+            var (_, evicted) = script.TakeLines(room - _errors.Count, ref _scratch, _request);
+            dropped += evicted;
+            _request.EndScript();
+        }
+
+        _active.RemoveAll(script => !script.StillPending());
+        Volatile.Write(ref _pendingView, [.. _active]);
+        if (dropped > 0)
+        {
+            Dropped(dropped);
+        }
+
+        await SendAsync(_request.Records, cancellationToken).ConfigureAwait(true);
+    }
+
+    private async Task SendAsync(int records, CancellationToken cancellationToken)
+    {
+        if (records == 0)
         {
             return;
         }
 
-        _writer.Reset();
-        OtlpLogsRequest.Write(_writer, batch, _time.GetUtcNow());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.SendTimeout);
         try
         {
-            using var request = Request(_writer.Written);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            using var request = Request(_request.Written);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(true);
             var refusal = Refusal(response);
             if (refusal is null)
             {
-                _sent.Add(batch.Count, _nodeTag);
+                _sent.Add(records, _nodeTag);
                 return;
             }
 
-            Failed(batch.Count, refusal, null);
+            Failed(records, refusal, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
-            Failed(batch.Count, ex is OperationCanceledException ? $"no answer within {_options.SendTimeout.TotalSeconds:0} s" : ex.Message, ex);
+            Failed(records, ex is OperationCanceledException ? $"no answer within {_options.SendTimeout.TotalSeconds:0} s" : ex.Message, ex);
         }
     }
 
