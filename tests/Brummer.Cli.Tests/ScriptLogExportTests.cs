@@ -149,6 +149,7 @@ public sealed class ScriptLogExportTests
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317", "is not an http:// or https:// URL")]
     [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "use 'grpc' or 'http/protobuf'")]
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "api-key", "is not key=value")]
+    [InlineData("BRUMMER_OTEL_LOGS_RATE", "fast", "is not a whole number of records per second")]
     public void Settings_ThatCannotBeUsed_SayWhatToWrite(string name, string value, string message)
     {
         var error = Assert.Throws<OtlpSettingsException>(() => ScriptLogExportOptions.FromSettings(key =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 
 namespace Brummer.Grains.Telemetry;
@@ -24,6 +25,16 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
 
     /// <summary>How long a record may wait for more to share its request.</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Records sent per second at most (0: no limit); <c>BRUMMER_OTEL_LOGS_RATE</c>. A flood is not worth its cost in a
+    /// dashboard: Aspire's keeps 10,000 records per resource, so 100,000 lines a second would replace them all ten
+    /// times a second while costing the node's status a fifth of its latency (docs/benchmarks.md). Beyond the rate the
+    /// lines wait in their log buffer and, if the flood goes on, are evicted and counted as dropped (queue_full).
+    /// </summary>
+    public int MaxRecordsPerSecond { get; init; } = DefaultMaxRecordsPerSecond;
+
+    public const int DefaultMaxRecordsPerSecond = 10_000;
 
     /// <summary>How long one request may take before its batch counts as failed.</summary>
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -64,7 +75,12 @@ public sealed record ScriptLogExportOptions(Uri Endpoint, OtlpTransport Transpor
         };
 
         var headers = ParseHeaders(Setting(setting, "OTEL_EXPORTER_OTLP_LOGS_HEADERS") ?? Setting(setting, "OTEL_EXPORTER_OTLP_HEADERS"));
-        return new ScriptLogExportOptions(target, transport, headers);
+        var rate = Setting(setting, "BRUMMER_OTEL_LOGS_RATE") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw new OtlpSettingsException($"BRUMMER_OTEL_LOGS_RATE '{text}' is not a whole number of records per second (0 for no limit).")
+            : DefaultMaxRecordsPerSecond;
+        return new ScriptLogExportOptions(target, transport, headers) { MaxRecordsPerSecond = rate };
     }
 
     private static string? Setting(Func<string, string?> setting, string name) =>

@@ -16,8 +16,9 @@ namespace Brummer.Grains.Telemetry;
 /// backlog is what the processes' log buffers hold anyway, and a line evicted before the loop read it (a script
 /// printing faster than the endpoint takes it) is dropped and counted (<c>brummer.process.log.export.dropped</c>,
 /// reason queue_full) instead of growing the node or slowing the capture; a batch the endpoint refuses or never answers
-/// is dropped and counted too (reason failed). The loop encodes on a thread of its own at nice +10, like capture, so
-/// under contention status and control requests come first. On shutdown what is pending is sent, within a bound.
+/// is dropped and counted too (reason failed). It sends at most <see cref="ScriptLogExportOptions.MaxRecordsPerSecond"/>
+/// and encodes on a thread of its own at nice +10, like capture, so under contention status and control requests come
+/// first. On shutdown what is pending is sent, within a bound.
 /// </summary>
 public sealed partial class ScriptLogExporter : BackgroundService
 {
@@ -41,6 +42,7 @@ public sealed partial class ScriptLogExporter : BackgroundService
     private readonly Counter<long> _sent;
     private readonly KeyValuePair<string, object?> _nodeTag;
     private ScriptOutputExport[] _pendingView = []; // what the queued gauge reads
+    private readonly ExportPace _pace;
     private char[] _scratch = new char[1024];
     private int _round;
     private long _lastWarning = long.MinValue;
@@ -53,6 +55,7 @@ public sealed partial class ScriptLogExporter : BackgroundService
         _node = node;
         _time = time;
         _logger = logger;
+        _pace = new ExportPace(options.MaxRecordsPerSecond, time);
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
         {
             Timeout = Timeout.InfiniteTimeSpan, // each send has its own bound
@@ -103,7 +106,14 @@ public sealed partial class ScriptLogExporter : BackgroundService
                     TakeReady();
                 }
 
-                await SendRoundAsync(CancellationToken.None).ConfigureAwait(true);
+                var wait = _pace.WaitFor((int)Math.Min(Pending(_active), _options.MaxBatch));
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(true);
+                    TakeReady();
+                }
+
+                await SendRoundAsync(_pace.Allowance(_options.MaxBatch), CancellationToken.None).ConfigureAwait(true);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -124,7 +134,7 @@ public sealed partial class ScriptLogExporter : BackgroundService
         TakeReady();
         while (!cancellationToken.IsCancellationRequested && _active.Count > 0)
         {
-            await SendRoundAsync(cancellationToken).ConfigureAwait(false);
+            await SendRoundAsync(_options.MaxBatch, cancellationToken).ConfigureAwait(false); // the last of it, unpaced
             TakeReady();
         }
     }
@@ -151,16 +161,16 @@ public sealed partial class ScriptLogExporter : BackgroundService
     /// One request: the waiting error records and lines of the pending scripts, up to a batch, taking turns so one
     /// flooding script does not hold back the others; scripts with nothing left leave the list.
     /// </summary>
-    private async Task SendRoundAsync(CancellationToken cancellationToken)
+    private async Task SendRoundAsync(int maxRecords, CancellationToken cancellationToken)
     {
         _request.Begin(_time.GetUtcNow());
         var count = _active.Count;
         var first = count == 0 ? 0 : _round++ % count;
         var dropped = 0L;
-        for (var i = 0; i < count && _request.Records < _options.MaxBatch; i++)
+        for (var i = 0; i < count && _request.Records < maxRecords; i++)
         {
             var script = _active[(first + i) % count];
-            var room = _options.MaxBatch - _request.Records;
+            var room = maxRecords - _request.Records;
             _errors.Clear();
             script.TakeErrors(_errors, room);
             _request.Script(script);
@@ -180,6 +190,8 @@ public sealed partial class ScriptLogExporter : BackgroundService
         {
             Dropped(dropped);
         }
+
+        _pace.Spend(_request.Records);
 
         await SendAsync(_request.Records, cancellationToken).ConfigureAwait(true);
     }
