@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Brummer.Tests;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+
+namespace Brummer.Cli.Tests;
+
+/// <summary><c>brummer mcp</c>: the gateway's tools over stdio, as a stdio-only client (Claude Desktop) starts it.</summary>
+public sealed class McpStdioTests
+{
+    private static string Port() => Silo.FreePort.Next().ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Starts <c>dotnet brummer.dll mcp --gateway URL</c> through the official client's stdio transport.</summary>
+    private static Task<McpClient> ConnectStdioAsync(string gateway, params string[] extra) => McpClient.CreateAsync(
+        new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = "brummer-stdio",
+            Command = "dotnet",
+            Arguments = [BrummerProcess.Dll, "mcp", "--gateway", gateway, .. extra],
+            // Nothing from the developer's shell may point the server elsewhere or switch tokens on.
+            EnvironmentVariables = new Dictionary<string, string?> { ["BRUMMER_GATEWAY"] = null, ["BRUMMER_TOKEN"] = null },
+            ShutdownTimeout = TimeSpan.FromSeconds(30),
+        }),
+        new McpClientOptions { InitializationTimeout = TimeSpan.FromMinutes(2) },
+        cancellationToken: TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task McpStdio_AgainstRunningGateway_ListsSameToolsAndForwardsCallsAndErrors()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("say:hello from web", "sleep") });
+        var port = Port();
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "solo");
+        var mcpUrl = await brummer.McpUrlAsync();
+        await using var http = await McpCalls.ConnectAsync(mcpUrl);
+        await using var stdio = await ConnectStdioAsync($"http://127.0.0.1:{port}");
+
+        var viaHttp = await http.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var viaStdio = await stdio.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var run = await stdio.CallAsync("scripts_run", new { name = "web" });
+        var status = await stdio.CallAsync("scripts_status", new { name = "web" });
+        var unknown = await stdio.CallErrorAsync("scripts_run", new { name = "deploy" });
+        var unknownViaHttp = await http.CallErrorAsync("scripts_run", new { name = "deploy" });
+
+        Assert.NotEmpty(viaHttp);
+        Assert.Equal(
+            viaHttp.Select(t => JsonSerializer.Serialize(t.ProtocolTool)).Order(StringComparer.Ordinal),
+            viaStdio.Select(t => JsonSerializer.Serialize(t.ProtocolTool)).Order(StringComparer.Ordinal));
+        var pid = run.GetProperty("process").GetProperty("pid").GetInt32();
+        Assert.True(OsProcesses.IsAlive(pid), $"scripts_run through stdio did not start web (pid {pid})");
+        Assert.Contains(
+            status.GetProperty("processes").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "web" && p.GetProperty("pid").GetInt32() == pid);
+        Assert.Equal(unknownViaHttp, unknown);
+        Assert.Contains("deploy", unknown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task McpStdio_NoGatewayYet_SaysHowToStartOne_ThenReconnectsOnceItRuns()
+    {
+        var port = Port();
+        var gateway = $"http://127.0.0.1:{port}";
+        await using var stdio = await ConnectStdioAsync(gateway);
+
+        var down = await stdio.CallErrorAsync("scripts_status");
+        var listing = await Assert.ThrowsAsync<McpProtocolException>(async () => await stdio.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains($"{gateway}/mcp", down, StringComparison.Ordinal);
+        Assert.Contains("brummer up", down, StringComparison.Ordinal);
+        Assert.Contains("brummer up", listing.Message, StringComparison.Ordinal);
+
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "solo");
+        await brummer.McpUrlAsync();
+
+        var status = await stdio.CallAsync("scripts_status");
+        var tools = await stdio.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(status.TryGetProperty("processes", out _), $"scripts_status after the gateway started: {status}");
+        Assert.Contains(tools, t => t.Name == "scripts_run");
+    }
+
+    [Fact]
+    public async Task McpStdio_StdinClosed_ExitsWithNothingOnStdout()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { BrummerProcess.Dll, "mcp", "--gateway", $"http://127.0.0.1:{Port()}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(string.Empty, await stdout);
+            Assert.Equal(string.Empty, await stderr);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}
