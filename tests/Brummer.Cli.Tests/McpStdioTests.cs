@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -54,6 +55,64 @@ public sealed class McpStdioTests
             p => p.GetProperty("name").GetString() == "web" && p.GetProperty("pid").GetInt32() == pid);
         Assert.Equal(unknownViaHttp, unknown);
         Assert.Contains("deploy", unknown, StringComparison.Ordinal);
+
+        // Not a tool error but a protocol one: it comes back as the same JSON-RPC error.
+        var noTool = await Assert.ThrowsAsync<McpProtocolException>(async () => await stdio.CallRawAsync("no_such_tool"));
+        var noToolViaHttp = await Assert.ThrowsAsync<McpProtocolException>(async () => await http.CallRawAsync("no_such_tool"));
+        Assert.Equal(noToolViaHttp.ErrorCode, noTool.ErrorCode);
+        Assert.Equal(noToolViaHttp.Message, noTool.Message);
+
+        // A long call's progress reaches the stdio caller while it waits.
+        var notes = new ConcurrentQueue<ProgressNotificationValue>();
+        var waiting = stdio.CallToolAsync(
+            "wait_for",
+            new Dictionary<string, object?> { ["name"] = "web", ["condition"] = "exited", ["timeout_seconds"] = 300 },
+            new Progress(notes.Enqueue),
+            cancellationToken: TestContext.Current.CancellationToken).AsTask();
+        await Eventually.UntilAsync(() => !notes.IsEmpty, "the wait's first progress note through brummer mcp", TimeSpan.FromMinutes(2));
+        await stdio.CallAsync("scripts_stop", new { name = "web" });
+        var exited = McpCalls.Structured(await waiting);
+
+        Assert.Equal("stopped", exited.GetProperty("process").GetProperty("status").GetString());
+        Assert.Contains("has not exited yet", notes.First().Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task McpStdio_GatewayWithTokens_ForwardsTheTokenAndTheRoleDecides()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
+        var file = stack.File("tokens.json");
+        var read = await CreateTokenAsync(file, "viewer", "read");
+        var port = Port();
+        await using var brummer = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--tokens", file);
+        var mcpUrl = await brummer.McpUrlAsync();
+        var gateway = $"http://127.0.0.1:{port}";
+        await using var anonymous = await ConnectStdioAsync(gateway);
+        await using var viewer = await ConnectStdioAsync(gateway, "--token", read);
+        await using var viewerViaHttp = await McpCalls.ConnectAsync(mcpUrl, read);
+
+        var refused = await anonymous.CallErrorAsync("scripts_status");
+        var status = await viewer.CallAsync("scripts_status");
+        var run = await viewer.CallErrorAsync("scripts_run", new { name = "web" });
+        var runViaHttp = await viewerViaHttp.CallErrorAsync("scripts_run", new { name = "web" });
+
+        Assert.Contains("refused this server's token", refused, StringComparison.Ordinal);
+        Assert.Contains("BRUMMER_TOKEN", refused, StringComparison.Ordinal);
+        Assert.True(status.TryGetProperty("processes", out _), status.ToString());
+        Assert.Equal(runViaHttp, run);
+    }
+
+    private static async Task<string> CreateTokenAsync(string file, string name, string role)
+    {
+        var (exitCode, output) = await BrummerProcess.RunAsync("token", "create", name, "--role", role, "--tokens", file);
+        Assert.Equal(0, exitCode);
+        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("brm_", StringComparison.Ordinal));
+    }
+
+    /// <summary>Reports on the calling thread (System.Progress would post to the thread pool, after the answer).</summary>
+    private sealed class Progress(Action<ProgressNotificationValue> report) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value) => report(value);
     }
 
     [Fact]

@@ -14,6 +14,9 @@ namespace Brummer.Cli.Mcp;
 /// </summary>
 internal static class McpStdioProxy
 {
+    /// <summary>How the SDK's client (2.4.0) words a JSON-RPC error the server sent.</summary>
+    private const string RemotePrefix = "Request failed (remote): ";
+
     /// <summary>Serves until stdin closes.</summary>
     public static async Task RunAsync(Uri endpoint, string? token, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
@@ -103,7 +106,13 @@ internal static class McpStdioProxy
             {
                 return await send(client, cancellationToken);
             }
-            catch (Exception ex) when (ex is not McpProtocolException && !cancellationToken.IsCancellationRequested)
+            catch (McpProtocolException ex)
+            {
+                // The client prefixes the gateway's message; the caller should read the gateway's own words.
+                var message = ex.Message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? ex.Message[RemotePrefix.Length..] : ex.Message;
+                throw new McpProtocolException(message, ex.ErrorCode);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await gateway.DropAsync(client);
                 if (attempt == 1 && retry(Innermost<HttpRequestException>(ex) ?? ex))
