@@ -141,6 +141,28 @@ public sealed class McpStdioTests
     }
 
     [Fact]
+    public async Task McpStdio_GatewayRestarted_NextCallReachesTheNewOneWithoutAnError()
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
+        var port = Port();
+        await using var stdio = await ConnectStdioAsync($"http://127.0.0.1:{port}");
+        await using (var first = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "first"))
+        {
+            await first.McpUrlAsync();
+            await stdio.CallAsync("scripts_status");
+            Assert.Equal(0, await first.TerminateAsync());
+        }
+
+        await using var second = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "second");
+        await second.McpUrlAsync();
+
+        // The old session is unknown to the new gateway: the call must still succeed, on a new session.
+        var run = await stdio.CallAsync("scripts_run", new { name = "web" });
+
+        Assert.Equal("second", run.GetProperty("process").GetProperty("node").GetString());
+    }
+
+    [Fact]
     public async Task McpStdio_StdinClosed_ExitsWithNothingOnStdout()
     {
         var start = new ProcessStartInfo("dotnet")
