@@ -102,6 +102,13 @@ internal sealed class BrummerProcess : IAsyncDisposable
         return brummer;
     }
 
+    /// <summary>Runs a verb in <paramref name="workingDirectory"/> with extra environment variables to completion.</summary>
+    public static async Task<(int ExitCode, string Output)> RunInAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        await using var brummer = Start(environment, workingDirectory, null, args);
+        return await brummer.RunToEndAsync();
+    }
+
     /// <summary>Runs a client verb to completion and returns its exit code and output.</summary>
     public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
