@@ -39,6 +39,7 @@ public static class BrummerCommands
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(CompletionCommand.Create(root));
         return root;
     }
 }
