@@ -6,16 +6,21 @@ using Brummer.Tests;
 namespace Brummer.Cli.Tests;
 
 /// <summary>
-/// One <c>brummer up</c> that requires a token, with a dev server that says where it listens and a script whose
-/// command is not installed; the client verbs reach it with BRUMMER_GATEWAY and BRUMMER_TOKEN only.
+/// One <c>brummer up</c> that requires a token, with a dev server that says where it listens and a package.json whose
+/// package manager (pnpm) is not installed; the client verbs reach it with BRUMMER_GATEWAY and BRUMMER_TOKEN only.
 /// </summary>
 public sealed class TokenGatewayFixture : IAsyncLifetime
 {
-    private readonly StackDirectory _stack = new(new Dictionary<string, string>
-    {
-        ["web"] = Dummy.Command("say:  ➜  Local:   http://localhost:5173/", "sleep"),
-        ["build"] = "brummer-test-no-such-tool build",
-    });
+    private readonly StackDirectory _stack = StackDirectory.WithFiles(
+        ("brummer.yaml", $"""
+            processes:
+              web:
+                command: '{Dummy.Command("say:  ➜  Local:   http://localhost:5173/", "sleep").Replace("'", "''", StringComparison.Ordinal)}'
+            """),
+        ("package.json", """{ "name": "app", "private": true, "packageManager": "pnpm@9.0.0", "scripts": { "build": "tsc" } }"""));
+
+    /// <summary>What brummer up finds on PATH: dotnet and setsid, and no pnpm even on a machine that has it.</summary>
+    private readonly string _path = Directory.CreateTempSubdirectory("brummer-path-").FullName;
 
     private BrummerProcess? _brummer;
 
@@ -33,7 +38,13 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
         Assert.True(created == 0, output);
         Token = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("brm_", StringComparison.Ordinal));
         var port = Silo.FreePort.Next().ToString(CultureInfo.InvariantCulture);
-        _brummer = BrummerProcess.Start("up", "--dir", _stack.Path, "--port", port, "--node", "solo", "--tokens", tokens);
+        foreach (var tool in new[] { "dotnet", "setsid" })
+        {
+            var found = (System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, tool)).First(File.Exists);
+            File.CreateSymbolicLink(Path.Combine(_path, tool), found);
+        }
+
+        _brummer = BrummerProcess.Start(new Dictionary<string, string> { ["PATH"] = _path }, "up", "--dir", _stack.Path, "--port", port, "--node", "solo", "--tokens", tokens);
         await _brummer.McpUrlAsync();
         Gateway = $"http://127.0.0.1:{port}";
         var run = await BrummerProcess.RunAsync(Environment, "run", "web");
@@ -53,6 +64,7 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
         }
 
         _stack.Dispose();
+        Directory.Delete(_path, recursive: true);
     }
 }
 
@@ -64,7 +76,7 @@ public sealed class ClientVerbTests(TokenGatewayFixture gateway) : IClassFixture
         var (exitCode, output) = await BrummerProcess.RunAsync(gateway.Environment, "run", "build");
 
         Assert.Equal(1, exitCode);
-        Assert.Equal("brummer: build on solo: failed: 'brummer-test-no-such-tool' was not found on PATH.", output);
+        Assert.Equal("brummer: build on solo: failed: 'pnpm' was not found on PATH.", output);
     }
 
     [Fact]
