@@ -15,7 +15,13 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
         ("brummer.yaml", $"""
             processes:
               web:
-                command: '{Dummy.Command("say:  ➜  Local:   http://localhost:5173/", "sleep").Replace("'", "''", StringComparison.Ordinal)}'
+                command: {Quoted(Dummy.Command("say:  ➜  Local:   http://localhost:5173/", "sleep"))}
+              db:
+                command: {Quoted(Dummy.Command($"wait-file:{DbMayStart}", "say:database system is ready", "sleep"))}
+                autostart: false
+                readiness_probe:
+                  log:
+                    pattern: 'system is ready'
             """),
         ("package.json", """{ "name": "app", "private": true, "packageManager": "pnpm@9.0.0", "scripts": { "build": "tsc" } }"""));
 
@@ -23,6 +29,9 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
     private readonly string _path = Directory.CreateTempSubdirectory("brummer-path-").FullName;
 
     private BrummerProcess? _brummer;
+
+    /// <summary>db prints that it is ready once this file exists.</summary>
+    public static string DbMayStart { get; } = Path.Combine(Path.GetTempPath(), $"brummer-db-{Guid.NewGuid():n}");
 
     public string Gateway { get; private set; } = string.Empty;
 
@@ -65,7 +74,10 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
 
         _stack.Dispose();
         Directory.Delete(_path, recursive: true);
+        File.Delete(DbMayStart);
     }
+
+    private static string Quoted(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
 }
 
 public sealed class ClientVerbTests(TokenGatewayFixture gateway) : IClassFixture<TokenGatewayFixture>
@@ -85,7 +97,21 @@ public sealed class ClientVerbTests(TokenGatewayFixture gateway) : IClassFixture
         var (exitCode, output) = await BrummerProcess.RunAsync(gateway.Environment, "run", "deploy");
 
         Assert.Equal(1, exitCode);
-        Assert.Equal("brummer: Unknown script 'deploy' on node 'solo'. Scripts: build, web.", output);
+        Assert.Equal("brummer: Unknown script 'deploy' on node 'solo'. Scripts: build, db, web.", output);
+    }
+
+    [Fact]
+    public async Task RunWaitReady_ReturnsOnceTheReadinessProbePasses_NotWhenTheProcessStarts()
+    {
+        var early = await BrummerProcess.RunAsync(gateway.Environment, "run", "db", "--wait", "ready", "--timeout", "1");
+        await File.WriteAllTextAsync(TokenGatewayFixture.DbMayStart, "go", TestContext.Current.CancellationToken);
+        var ready = await BrummerProcess.RunAsync(gateway.Environment, "run", "db", "--wait", "ready", "--timeout", "120");
+        var status = await BrummerProcess.RunAsync(gateway.Environment, "status", "--name", "db");
+
+        Assert.Equal(1, early.ExitCode);
+        Assert.StartsWith("brummer: 'db' on node 'solo'", early.Output, StringComparison.Ordinal);
+        Assert.True(ready.ExitCode == 0, ready.Output);
+        Assert.Matches(@"solo\s+db\s+running\s+ready", status.Output);
     }
 
     [Fact]
