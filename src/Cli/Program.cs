@@ -1,5 +1,13 @@
 using System.CommandLine;
+using Brummer.Cli;
 using Brummer.Cli.Commands;
 
+StandardStreams.WriteDirectly();
+var parse = BrummerCommands.Parse(args);
+if (CommandOutput.UsageErrors(parse) is { } usageError)
+{
+    return usageError;
+}
+
 // Ctrl+C and SIGTERM belong to the host (it stops every script before exiting), not to the parser.
-return await BrummerCommands.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

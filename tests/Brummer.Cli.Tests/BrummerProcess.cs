@@ -71,7 +71,7 @@ internal sealed class BrummerProcess : IAsyncDisposable
         }
 
         start.Environment["XDG_CONFIG_HOME"] = IsolatedConfig;
-        foreach (var inherited in new[] { "BRUMMER_TOKENS", "BRUMMER_TOKEN", "BRUMMER_GATEWAY" })
+        foreach (var inherited in new[] { "BRUMMER_TOKENS", "BRUMMER_TOKEN", "BRUMMER_GATEWAY", "BRUMMER_CLUSTER" })
         {
             start.Environment.Remove(inherited);
         }

@@ -86,18 +86,20 @@ public sealed class UpCommandTests
     }
 
     [Fact]
-    public async Task Up_PortInUse_SaysSoAndExits()
+    public async Task Up_PortInUse_OneLineAndUsageExitCode_BeforeStartingAnything()
     {
         using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var (exitCode, output) = await BrummerProcess.RunAsync("up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture));
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains($"port {port}", output, StringComparison.Ordinal);
-        Assert.Contains("already in use", output, StringComparison.Ordinal);
+        // Only reported, never asserted: a busy 2-core machine decides the figure. No host started is what makes it quick.
+        TestContext.Current.TestOutputHelper?.WriteLine($"brummer up on a busy port exited after {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"brummer: port {port} on 127.0.0.1 is already in use (another brummer up?). Pass --port to use another.", output);
     }
 
     [Fact]

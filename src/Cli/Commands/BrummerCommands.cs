@@ -40,6 +40,7 @@ public static class BrummerCommands
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(CompletionCommand.Create(root));
         return root;
     }
 }

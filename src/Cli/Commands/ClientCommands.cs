@@ -36,12 +36,13 @@ internal static class ClientCommands
                     ? "No script has run yet. `brummer run NAME` starts one; `brummer scripts` lists them."
                     : "No process matches."
                 : Table.Render(
-                    ["NODE", "NAME", "STATUS", "HEALTH", "PID", "SINCE", "EXIT", "RESTARTS", "DETAIL"],
+                    ["NODE", "NAME", "STATUS", "HEALTH", "PID", "SINCE", "EXIT", "RESTARTS", "URL", "DETAIL"],
                     result.Processes.Select(p => new[]
                     {
                         p.Node, p.Name, p.Status, p.Health == "none" ? "-" : p.Health, p.Pid?.ToString() ?? "-", Since(p),
-                        p.ExitCode?.ToString() ?? "-", p.Restarts.ToString(), Table.Clip(Detail(p), 70),
-                    }));
+                        p.ExitCode?.ToString() ?? "-", p.Restarts.ToString(), Url(p), Table.Clip(Detail(p), 70),
+                    }),
+                    colouredColumns: [2, 3]);
         }));
 
         var scripts = new Command("scripts", "Lists the scripts each node can run.") { json, nodeFilter };
@@ -74,11 +75,29 @@ internal static class ClientCommands
                 n.Status,
                 $"{n.AgeMs / 1000.0:0.0}s ago",
                 n.Processes.Count == 0 ? "-" : string.Join(", ", n.Processes.Select(kv => $"{kv.Key}: {kv.Value}")),
-            }));
+            }), colouredColumns: [2]);
             // Only when it matters: a healthy store is the normal case and needs no line.
             return result.Membership is { Status: "degraded" } membership
                 ? $"{table}{Environment.NewLine}membership degraded: {membership.Reason}"
                 : table;
+        }));
+
+        var urls = new Command("urls", "Lists the URLs processes printed (dev servers announcing where they listen), per node and script.") { json, nodeFilter };
+        urls.SetAction((parse, ct) => Call(gateway, parse, async http =>
+        {
+            var body = await GetAsync(http, $"api/urls{Query(("node", parse.GetValue(nodeFilter)))}", ct);
+            if (parse.GetValue(json))
+            {
+                return body;
+            }
+
+            var result = JsonSerializer.Deserialize<UrlsResult>(body)!;
+            var table = result.Urls.Count == 0
+                ? "No process has printed a URL yet."
+                : Table.Render(["NODE", "NAME", "URL"], result.Urls.Select(u => new[] { u.Node, u.Name, u.Url }));
+            return result.UnreachableNodes.Count == 0
+                ? table
+                : $"{table}{Environment.NewLine}not asked (unreachable): {string.Join(", ", result.UnreachableNodes)}";
         }));
 
         var reload = new Command("reload", "Re-reads brummer.yaml and package.json on every node (or --node): new processes appear, removed ones stop, changed running ones restart. Nodes also watch these files; a file that does not parse changes nothing and is reported (exit 1).") { json, nodeFilter };
@@ -91,7 +110,7 @@ internal static class ClientCommands
             return result.Nodes.Any(n => n.Error is not null) ? throw new GatewayError(text) : text;
         }));
 
-        return [status, scripts, nodes, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json),
+        return [status, scripts, nodes, urls, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json),
             Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
             WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
@@ -141,17 +160,17 @@ internal static class ClientCommands
 
             using var response = await http.PostAsync(new Uri($"api/processes/{target}/{action}{query}", UriKind.Relative), null, ct);
             var body = await EnsureSuccess(response, ct);
-            if (parse.GetValue(json))
-            {
-                return body;
-            }
-
             using var document = JsonDocument.Parse(body);
             var process = document.RootElement.GetProperty("process").Deserialize<ProcessDto>()!;
             var already = document.RootElement.TryGetProperty("already_running", out var a) && a.GetBoolean();
-            return already
-                ? $"{process.Name} on {process.Node} is already running (pid {process.Pid})."
-                : $"{process.Name} on {process.Node}: {process.Status}{(process.Pid is { } pid ? $" (pid {pid})" : string.Empty)}{(process.Reason is { } r ? $": {r}" : string.Empty)}";
+            var text = parse.GetValue(json)
+                ? body
+                : already
+                    ? $"{process.Name} on {process.Node} is already running (pid {process.Pid})."
+                    : $"{process.Name} on {process.Node}: {process.Status}{(process.Pid is { } pid ? $" (pid {pid})" : string.Empty)}{(process.Reason is { } r ? $": {r}" : string.Empty)}";
+
+            // A start that failed (command not found, bad working directory) is a failed command for the shell too.
+            return action != "stop" && process.Status == "failed" ? throw new GatewayError(text) : text;
         }));
         return command;
     }
@@ -236,6 +255,14 @@ internal static class ClientCommands
         _ => p.LastLine ?? string.Empty,
     };
 
+    /// <summary>Where it serves: the first URL it printed, and how many more there are (<c>brummer urls</c> lists them).</summary>
+    private static string Url(ProcessDto p) => p.Urls.Count switch
+    {
+        0 => "-",
+        1 => p.Urls[0],
+        _ => $"{p.Urls[0]} (+{p.Urls.Count - 1})",
+    };
+
     private static string Since(ProcessDto p)
     {
         var at = p.ExitedAt ?? p.StartedAt;
@@ -255,25 +282,27 @@ internal static class ClientCommands
     {
         public static string Clip(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 
-        public static string Render(string[] headers, IEnumerable<string[]> rows)
+        /// <param name="colouredColumns">Columns of statuses or health, coloured on a terminal (<see cref="StatusColors"/>).</param>
+        public static string Render(string[] headers, IEnumerable<string[]> rows, int[]? colouredColumns = null)
         {
             var all = rows.ToList();
             var widths = headers.Select((h, i) => Math.Max(h.Length, all.Count == 0 ? 0 : all.Max(r => r[i].Length))).ToArray();
             var text = new StringBuilder();
-            Append(text, headers, widths);
+            Append(text, headers, widths, []);
             foreach (var row in all)
             {
-                Append(text, row, widths);
+                Append(text, row, widths, colouredColumns ?? []);
             }
 
             return text.ToString().TrimEnd();
         }
 
-        private static void Append(StringBuilder text, string[] cells, int[] widths)
+        private static void Append(StringBuilder text, string[] cells, int[] widths, int[] colouredColumns)
         {
             for (var i = 0; i < cells.Length; i++)
             {
-                text.Append(i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 2));
+                var cell = i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 2);
+                text.Append(colouredColumns.Contains(i) ? StatusColors.Paint(cell, cells[i]) : cell);
             }
 
             text.AppendLine();

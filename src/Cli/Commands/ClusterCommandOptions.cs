@@ -12,6 +12,10 @@ internal static class ClusterCommandOptions
 {
     public const string ClusterEnvironmentVariable = "BRUMMER_CLUSTER";
 
+    /// <remarks>
+    /// $BRUMMER_CLUSTER is read as the default value, and a missing or unusable one is a parse error like a bad
+    /// --cluster (one line, exit 2), never an exception: help must work with no environment at all.
+    /// </remarks>
     public static Option<ClusterConnection> Cluster() => new("--cluster")
     {
         Description =
@@ -19,21 +23,40 @@ internal static class ClusterCommandOptions
             "postgres://user:pass@host:port/db (or an ADO.NET string 'Host=..;Username=..;Password=..;Database=..'; " +
             "the schema is created in an empty database), or dev://primary-host:port (development only: the node " +
             $"listening on that silo port holds the membership). Default: ${ClusterEnvironmentVariable}.",
-        Required = Environment.GetEnvironmentVariable(ClusterEnvironmentVariable) is null,
-        DefaultValueFactory = _ => ClusterConnection.Parse(Environment.GetEnvironmentVariable(ClusterEnvironmentVariable)!),
-        CustomParser = result =>
-        {
-            try
-            {
-                return ClusterConnection.Parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty);
-            }
-            catch (Exception ex) when (ex is FormatException or SocketException)
-            {
-                result.AddError(ex.Message);
-                return null;
-            }
-        },
+        DefaultValueFactory = result => Environment.GetEnvironmentVariable(ClusterEnvironmentVariable) is { Length: > 0 } value
+            ? ParseOrReport(result, value, $"${ClusterEnvironmentVariable}")
+            : Missing(result),
+        CustomParser = result => ParseOrReport(result, result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty, null),
     };
+
+    /// <summary>The connection, or null with an error on <paramref name="result"/> (the command then does not run).</summary>
+    private static ClusterConnection ParseOrReport(ArgumentResult result, string value, string? source)
+    {
+        try
+        {
+            return ClusterConnection.Parse(value);
+        }
+        catch (Exception ex) when (ex is FormatException or SocketException)
+        {
+            Report(result, source is null ? ex.Message : $"{source}: {ex.Message}");
+            return null!;
+        }
+    }
+
+    private static ClusterConnection Missing(ArgumentResult result)
+    {
+        Report(result, $"--cluster is missing: pass --cluster redis://host:port (or postgres://..., dev://host:port) or set ${ClusterEnvironmentVariable}.");
+        return null!;
+    }
+
+    /// <summary>Help asks for the default value outside any parse (no parent): nothing to report there.</summary>
+    private static void Report(ArgumentResult result, string message)
+    {
+        if (result.Parent is not null)
+        {
+            result.AddError(message);
+        }
+    }
 
     public static Option<string> ClusterId() => new("--cluster-id")
     {

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+
 namespace Brummer.Cli.Commands;
 
 internal static class CommandOutput
@@ -9,6 +12,34 @@ internal static class CommandOutput
     public static int Fail(string message)
     {
         Console.Error.WriteLine($"brummer: {message}");
+        return UsageError;
+    }
+
+    /// <summary>
+    /// A usage error (bad or missing option) is the error lines and exit 2, like every other startup error, not a
+    /// screen of help burying them; a group called without its verb (<c>brummer</c>, <c>brummer token</c>) still shows
+    /// its help, since that is what the user needs to pick one.
+    /// </summary>
+    /// <returns><see cref="UsageError"/> once reported, or null when the command line parsed.</returns>
+    public static int? UsageErrors(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.Action is not ParseErrorAction errors)
+        {
+            return null;
+        }
+
+        if (parse.CommandResult.Command.Action is null)
+        {
+            errors.Invoke(parse);
+            return UsageError;
+        }
+
+        foreach (var error in parse.Errors)
+        {
+            Console.Error.WriteLine($"brummer: {error.Message}");
+        }
+
         return UsageError;
     }
 

@@ -62,6 +62,11 @@ internal static class GatewayCommand
 
     private static async Task<int> RunAsync(GatewayRunOptions options, ClusterTlsFiles? tlsFiles, CancellationToken cancellationToken)
     {
+        if (ListenPort.IsTaken(options.Bind, options.Port))
+        {
+            return PortInUse(options);
+        }
+
         ClusterTls? tls = null;
         WebApplication app;
         try
@@ -94,7 +99,7 @@ internal static class GatewayCommand
             }
             catch (Exception ex) when (NodeCommand.IsAddressInUse(ex))
             {
-                return CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another gateway?). Pass --port to use another.");
+                return PortInUse(options);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -107,4 +112,7 @@ internal static class GatewayCommand
             return 0;
         }
     }
+
+    private static int PortInUse(GatewayRunOptions options) =>
+        CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another gateway?). Pass --port to use another.");
 }

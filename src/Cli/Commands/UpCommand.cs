@@ -75,6 +75,11 @@ internal static class UpCommand
 
     private static async Task<int> RunAsync(UpOptions options, CancellationToken cancellationToken)
     {
+        if (ListenPort.IsTaken(options.Bind, options.Port))
+        {
+            return PortInUse(options);
+        }
+
         WebApplication app;
         try
         {
@@ -94,7 +99,7 @@ internal static class UpCommand
             }
             catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                return CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another brummer up?). Pass --port to use another.");
+                return PortInUse(options);
             }
 
             Console.WriteLine($"Brummer is up: node '{options.Node}' running scripts of {options.Directory}");
@@ -105,4 +110,7 @@ internal static class UpCommand
             return 0;
         }
     }
+
+    private static int PortInUse(UpOptions options) =>
+        CommandOutput.Fail($"port {options.Port} on {options.Bind} is already in use (another brummer up?). Pass --port to use another.");
 }
