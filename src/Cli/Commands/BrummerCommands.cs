@@ -34,6 +34,7 @@ public static class BrummerCommands
         root.Subcommands.Add(GatewayCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
         root.Subcommands.Add(CertCommand.Create());
+        root.Subcommands.Add(UiCommand.Create(gateway));
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);
