@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Brummer.Cli.Ui;
 using Spectre.Console;
 
@@ -22,11 +23,22 @@ internal static class UiCommand
                 return CommandOutput.Fail("`brummer ui` needs a terminal; in scripts use `brummer status` (or --json).");
             }
 
+            // The parser leaves Ctrl+C and SIGTERM alone (Program.cs): here they must end the view as q does, so the
+            // terminal gets its screen and cursor back instead of being left in the view's alternate screen.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var http = gateway.CreateClient(parse);
             var console = AnsiConsole.Console;
             var app = new UiApp(console, new PollingStatusSource(http, PollInterval, RequestTimeout), new HttpGatewayActions(http), http.BaseAddress!.ToString().TrimEnd('/'));
-            await app.RunAsync(ct);
+            await app.RunAsync(stop.Token);
             return 0;
+
+            void Stop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            }
         });
         return command;
     }
