@@ -54,6 +54,32 @@ public sealed class UiTerminalTests
         Assert.Equal("0", (await File.ReadAllTextAsync(await Eventually.FileAsync(exitFile), TestContext.Current.CancellationToken)).Trim());
     }
 
+    [Fact]
+    public async Task Ui_InTmux_GatewayDown_SaysSoAndKeepsTrying_AndCtrlCExitsCleanly()
+    {
+        if (!File.Exists(TmuxPath))
+        {
+            Assert.Skip($"tmux is not installed ({TmuxPath}); `apt-get install -y tmux` to run this test.");
+        }
+
+        using var scratch = StackDirectory.WithFiles();
+        var exitFile = scratch.File("ui-exit-code");
+        var gateway = $"http://127.0.0.1:{Silo.FreePort.Next()}";
+        await using var tmux = new Tmux();
+
+        // bash, run directly by tmux (no sh between): it writes the exit code only if brummer handled Ctrl+C itself;
+        // had brummer died of SIGINT, bash would end the command list there.
+        await tmux.StartAsync("bash", "--norc", "--noprofile", "-c", $"dotnet '{BrummerProcess.Dll}' ui --gateway {gateway}; echo $? > '{exitFile}'");
+        var down = await tmux.PaneUntilAsync(p => p.Contains("! cannot reach the gateway", StringComparison.Ordinal), "the gateway-down line");
+        await tmux.SendKeysAsync("C-c");
+        await Eventually.UntilAsync(tmux.HasSessionAsync, alive => !alive, "the tmux session to end after Ctrl+C");
+
+        Assert.Contains($"cannot reach the gateway at {gateway}/", down, StringComparison.Ordinal);
+        Assert.Contains("retrying every second", down, StringComparison.Ordinal);
+        Assert.Contains("Waiting for the gateway", down, StringComparison.Ordinal);
+        Assert.Equal("0", (await File.ReadAllTextAsync(await Eventually.FileAsync(exitFile), TestContext.Current.CancellationToken)).Trim());
+    }
+
     /// <summary>The pane line of the process named <paramref name="name"/> on node solo, or null.</summary>
     private static string? Row(string pane, string name) =>
         pane.Split('\n').FirstOrDefault(l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^[> ]\s*solo\s+{name}\s"));
@@ -70,8 +96,9 @@ public sealed class UiTerminalTests
         private const string Session = "ui";
         private readonly string _socket = $"brummer-test-{Guid.NewGuid():n}";
 
-        public Task StartAsync(string command) =>
-            RunAsync("new-session", "-d", "-s", Session, "-x", "160", "-y", "40", command);
+        /// <summary>One argument is a shell command line; several are a program and its arguments, run without a shell.</summary>
+        public Task StartAsync(params string[] command) =>
+            RunAsync(["new-session", "-d", "-s", Session, "-x", "160", "-y", "40", .. command]);
 
         public Task SendKeysAsync(string key) => RunAsync("send-keys", "-t", Session, key);
 
