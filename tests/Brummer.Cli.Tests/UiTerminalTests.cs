@@ -12,7 +12,7 @@ public sealed class UiTerminalTests
     private const string TmuxPath = "/usr/bin/tmux";
 
     [Fact]
-    public async Task Ui_InTmux_ShowsEveryScript_RunsAndStopsTheSelectedOne_AndQQuits()
+    public async Task Ui_InTmux_ShowsEveryScript_RunsFollowsAndStopsTheSelectedOne_AndQQuits()
     {
         if (!File.Exists(TmuxPath))
         {
@@ -40,6 +40,10 @@ public sealed class UiTerminalTests
         await tmux.SendKeysAsync("r");
         var running = await tmux.PaneUntilAsync(p => Row(p, "web")?.Contains("running", StringComparison.Ordinal) == true, "web shown running");
         var webWhileShownRunning = await StatusAsync(http, "web");
+        await tmux.SendKeysAsync("Enter");
+        var log = await tmux.PaneUntilAsync(p => p.Contains("output of web on solo", StringComparison.Ordinal) && p.Contains("\nweb listening", StringComparison.Ordinal), "web's output followed");
+        await tmux.SendKeysAsync("Escape");
+        await tmux.PaneUntilAsync(p => Row(p, "web")?.StartsWith('>') == true, "back to the table, web still selected");
         await tmux.SendKeysAsync("s");
         var stopped = await tmux.PaneUntilAsync(p => Row(p, "web")?.Contains("stopped", StringComparison.Ordinal) == true, "web shown stopped");
         var webAfterShownStopped = await StatusAsync(http, "web");
@@ -49,6 +53,7 @@ public sealed class UiTerminalTests
         Assert.Equal("running", webWhileShownRunning);
         Assert.Matches(@"web on solo is running \(pid \d+\)", running);
         Assert.Contains("not run", Row(running, "api"), StringComparison.Ordinal); // only the selected script was run
+        Assert.DoesNotContain("LAST LINE", log, StringComparison.Ordinal); // the log replaced the table
         Assert.Equal("stopped", webAfterShownStopped);
         Assert.Contains("stop: web on solo is stopped", stopped, StringComparison.Ordinal);
         Assert.Equal("0", (await File.ReadAllTextAsync(await Eventually.FileAsync(exitFile), TestContext.Current.CancellationToken)).Trim());
