@@ -35,6 +35,7 @@ public static class BrummerCommands
         root.Subcommands.Add(TokenCommand.Create());
         root.Subcommands.Add(CertCommand.Create());
         root.Subcommands.Add(McpCommand.Create(gateway));
+        root.Subcommands.Add(UiCommand.Create(gateway));
         foreach (var command in ClientCommands.Create(gateway))
         {
             root.Subcommands.Add(command);
