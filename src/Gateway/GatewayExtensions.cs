@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Brummer.Gateway.Apis;
+using Brummer.Gateway.Events;
 using Brummer.Gateway.Nodes;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
@@ -47,6 +48,8 @@ public static class GatewayExtensions
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusExporter());
         builder.Services.AddSingleton<ClusterStatusFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusFeed>());
+        builder.Services.AddSingleton<ClusterEventFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
         builder.Services.TryAddSingleton<NodeClients>(sp => new SharedNodeClients(sp.GetRequiredService<IClusterClient>()));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<RequestArrival>();
