@@ -31,6 +31,8 @@ public sealed class McpNotificationTests(EventsGatewayFixture fixture) : IClassF
         Assert.Contains(resources, r => r.Uri == uri && r.MimeType == "text/plain");
         await RunAsync("chatty");
         await Eventually.UntilAsync(async () => await ReadAsync(mcp, uri), t => t.Contains("chatty first line", StringComparison.Ordinal), "the first line in the resource");
+        // Until the second line, nothing about chatty changes any more: an update now can only come from that line.
+        await Eventually.UntilAsync(LastLineAsync, l => l == "chatty first line", "chatty's last line in the status");
 
         var updates = new ConcurrentQueue<string>();
         await using var subscription = await mcp.SubscribeToResourceAsync(uri, (update, _) =>
@@ -41,7 +43,7 @@ public sealed class McpNotificationTests(EventsGatewayFixture fixture) : IClassF
         await File.WriteAllTextAsync(fixture.ChattyGo, "go", Ct);
 
         await Eventually.UntilAsync(() => updates.Contains(uri), "notifications/resources/updated for chatty's log");
-        Assert.Contains("chatty second line", await ReadAsync(mcp, uri), StringComparison.Ordinal);
+        await Eventually.UntilAsync(async () => await ReadAsync(mcp, uri), t => t.Contains("chatty second line", StringComparison.Ordinal), "the second line in the resource");
         await ControlAsync("chatty", "stop");
     }
 
@@ -80,6 +82,13 @@ public sealed class McpNotificationTests(EventsGatewayFixture fixture) : IClassF
     {
         var result = await mcp.ReadResourceAsync(uri, cancellationToken: Ct);
         return string.Join('\n', result.Contents.OfType<TextResourceContents>().Select(c => c.Text));
+    }
+
+    private async Task<string?> LastLineAsync()
+    {
+        using var response = await Gateway.SendAsync(Gateway.Request(HttpMethod.Get, "/api/processes?name=chatty", Gateway.Tokens[GatewayRole.Read]));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        return body.GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("last_line").GetString()).SingleOrDefault();
     }
 
     private async Task RunAsync(string name) => await ControlAsync(name, "run");

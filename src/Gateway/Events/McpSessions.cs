@@ -60,13 +60,19 @@ internal sealed class McpSessions(ClusterEventFeed feed, TimeProvider time, ILog
         while (!stoppingToken.IsCancellationRequested)
         {
             // The first subscription opens with the whole picture (a reset): nothing in it is news.
+            // After a drop it resumes; if that is no longer possible, the picture that follows a reset is not news either.
             using var subscription = feed.Subscribe(after ?? feed.Current.ToString());
+            long? picture = null;
             try
             {
                 await foreach (var item in subscription.Events.ReadAllAsync(stoppingToken))
                 {
                     after = item.Cursor.ToString();
-                    if (item.Type != "reset" && !_sessions.IsEmpty)
+                    if (item.Type == "reset")
+                    {
+                        picture = item.Sequence;
+                    }
+                    else if (item.Sequence != picture && !_sessions.IsEmpty)
                     {
                         await TellAsync(item);
                     }
