@@ -53,6 +53,12 @@ public sealed class GatewayOptions
     /// <summary>Web origins (e.g. http://localhost:5173) whose pages may call the gateway, besides its own.</summary>
     public IList<string> AllowedOrigins { get; } = [];
 
+    /// <summary>
+    /// How often /api/events sends a comment line when nothing happens, so proxies and browsers keep the stream open
+    /// and a client can tell a quiet cluster from a dead connection.
+    /// </summary>
+    public TimeSpan EventsHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>No control at all: run, stop and restart are neither listed nor routed, whatever a token's role.</summary>
     public bool ReadOnly { get; set; }
 }

@@ -1,4 +1,5 @@
 using Brummer.Gateway.Contracts;
+using Brummer.Gateway.Events;
 using Brummer.Gateway.Security;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Traffic;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Brummer.Gateway.Apis;
 
@@ -134,6 +136,20 @@ public static class ProcessesApi
             .Parameter("for", WaitFor, values: WaitConditionNames, required: true)
             .Parameter("timeout", WaitTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
             .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.WaitCannotHappen, Refusals.WaitNodeGone, Refusals.WaitTimedOut);
+
+        // A stream lasts as long as its client: in the waits' lane, which bounds how many are open without a queue.
+        waits.MapGet("/events", (HttpContext context, ClusterEventFeed feed, IOptions<GatewayOptions> options, ILoggerFactory loggers, string? since, CancellationToken ct) =>
+            EventStream.WriteAsync(context, feed, since, options.Value.EventsHeartbeat, loggers.CreateLogger(typeof(EventStream)), ct))
+            .Documented(
+                "events",
+                "Live changes, as server-sent events",
+                "A text/event-stream of what changes, as it changes (no polling): event 'process' (the process as in /api/processes) when a process changes, " +
+                "'node' (as in /api/nodes) when a node joins, leaves, is lost or its counts change, 'error' when a process prints new errors, 'process_removed' when a reload removed a script. " +
+                "A new stream starts with 'reset' followed by every node and process (the whole picture). Each event has an id: reconnecting with Last-Event-ID (or since=ID) resumes after it, " +
+                "or starts with 'reset' again when that is no longer possible. A comment line comes every 15 s while nothing happens. A client that reads too slowly is disconnected; it reconnects and resumes.")
+            .WithTags("events")
+            .Parameter("since", "The id of the last event seen (as Last-Event-ID, for clients that cannot set headers): resume after it.")
+            .Produces<ProcessDto>(StatusCodes.Status200OK, "text/event-stream");
 
         if (!readOnly)
         {
