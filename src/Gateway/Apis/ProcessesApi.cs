@@ -94,16 +94,20 @@ public static class ProcessesApi
             .Parameter("lines", Lines, ValueKind.WholeNumber, 1, Arguments.MaxCount)
             .Parameter("after_seq", AfterSeq, ValueKind.LongNumber, 0)
             .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
-        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct))
+        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, string? run, string? all, CancellationToken ct) =>
+            l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), QueryValues.Int(run, "run"), QueryValues.Flag(all, "all"), ct))
             .Documented(
                 "errors_list",
                 "Errors processes printed",
-                "Each error with its whole block (message and stack trace), script and node, when it first and last appeared and how many times it recurred; oldest first. " +
+                "Each error with its whole block (message and stack trace), script and node, the run that printed it, when it first and last appeared and how many times it recurred; oldest first. " +
+                "By default only each process's current (or last) run; run=N for an earlier run of one script, all=true for every run. " +
                 "Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")
             .WithTags("logs")
             .Parameter("name", "Only this script's errors.")
             .Parameter("node", NodeFilter)
             .Parameter("limit", "Most errors to return (default 20, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Parameter("run", "Only this run of the script (needs name), as numbered in its history. Omit for the current run.", ValueKind.WholeNumber, 1)
+            .Parameter("all", "Every run's errors, not only the current run's.", ValueKind.Flag)
             .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
         logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct))
             .Documented("urls_list", "URLs processes printed", "Dev servers announcing where they listen: once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")

@@ -27,7 +27,10 @@ internal static class WireMapping
         p.Urls ?? [],
         p.Health.ToWireName(),
         p.WaitingFor,
-        p.NextRestartAt?.UtcDateTime);
+        p.NextRestartAt?.UtcDateTime)
+    {
+        Run = p.Run,
+    };
 
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 
@@ -40,7 +43,7 @@ internal static class WireMapping
     public static LogLineDto ToDto(this LogEntry line) => new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
 
     public static ErrorDto ToDto(this ErrorReport error) =>
-        new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
+        new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count, error.Run);
 
     public static ReloadDto ToDto(this ReloadResult reload) =>
         new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Error);

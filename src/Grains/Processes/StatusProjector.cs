@@ -72,7 +72,7 @@ public sealed class StatusProjector
     {
         var analyzer = _output.Analyzer;
         var urls = analyzer.Urls;
-        var found = (ErrorCount: analyzer.ErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray());
+        var found = (ErrorCount: analyzer.RunErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray());
 
         // One copy: what the output analysis found and the table's node and version go in together.
         return _table.Publish(info.Name, (info, found, _table.Node), static (s, version) => s.info with
@@ -101,7 +101,7 @@ public sealed class StatusProjector
             var current = _cell.Current;
             var newest = _output.Log.LastSequence;
             var analyzer = _output.Analyzer;
-            var foundMore = current is not null && (current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count);
+            var foundMore = current is not null && (current.ErrorCount != analyzer.RunErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count);
             if (current is not null && newest >= _output.RunFirstSequence && (newest != _shownSequence || foundMore) &&
                 _output.LastLineOfRun() is { } line)
             {
