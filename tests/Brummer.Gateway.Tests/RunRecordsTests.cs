@@ -82,4 +82,26 @@ public sealed class RunRecordsTests(RunRecordsFixture fixture) : IClassFixture<R
         Assert.Equal(Titles(firstErrors), Titles(await mcp.CallAsync("errors_list", new { name = "build", run = failedRun })));
         Assert.Contains("needs 'name'", await mcp.CallErrorAsync("errors_list", new { run = 1 }), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task History_RunRestartStop_ListsEachRunNewestFirstWithWhoStartedIt()
+    {
+        var node = GatewayUnderTest.Node;
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/worker/run", Operate);
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/worker/restart", Operate);
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/worker/stop", Operate);
+
+        var history = await OkAsync(HttpMethod.Get, $"/api/processes/{node}/worker/history", Read);
+        var runs = history.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.Equal([2, 1], runs.Select(r => r.GetProperty("run").GetInt32()));
+        Assert.All(runs, r => Assert.Equal(("stopped", "operate", "request"),
+            (r.GetProperty("outcome").GetString(), r.GetProperty("started_by").GetString(), r.GetProperty("trigger").GetString())));
+        Assert.All(runs, r => Assert.True(r.GetProperty("ended_at").GetDateTime() >= r.GetProperty("started_at").GetDateTime()));
+
+        await using var mcp = await McpCalls.ConnectAsync(new Uri(Gateway.BaseUrl, "/mcp"), Read);
+        var viaMcp = await mcp.CallAsync("scripts_history", new { name = "worker" });
+        Assert.Equal(2, viaMcp.GetProperty("runs").GetArrayLength());
+        Assert.Contains("Unknown script", await mcp.CallErrorAsync("scripts_history", new { name = "nope" }), StringComparison.Ordinal);
+    }
 }

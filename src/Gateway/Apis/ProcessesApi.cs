@@ -115,6 +115,21 @@ public static class ProcessesApi
             .Parameter("node", NodeFilter)
             .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
 
+        logs.MapGet("/processes/{node}/{name}/history", (RecordsService r, string node, string name, CancellationToken ct) => r.HistoryAsync(Segment(name), Segment(node), ct))
+            .Documented(
+                "scripts_history_on_node",
+                "The last runs of a script's process on a node",
+                "Its last 20 runs, newest first: run number, start, end, duration, outcome, exit code, errors detected, who started it (token or client name, policy for a restart by policy) and why. Kept by the node.")
+            .WithTags("processes")
+            .Parameter("node", NodeInPath)
+            .Parameter("name", ScriptInPath)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
+        logs.MapGet("/processes/{name}/history", (RecordsService r, string name, CancellationToken ct) => r.HistoryAsync(Segment(name), null, ct))
+            .Documented("scripts_history", "The last runs of a script's process on the default node", "As /api/processes/{node}/{name}/history, on the default node (the only one, or the gateway's configured default).")
+            .WithTags("processes")
+            .Parameter("name", ScriptOnDefaultNode)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
+
         // Waiting is a read, but a long one: a lane of its own, so it never holds a status read's permit.
         var waits = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Waits));
         waits.MapGet("/processes/{node}/{name}/wait", (WaitService w, string node, string name, string? @for, string? timeout, CancellationToken ct) =>

@@ -48,5 +48,18 @@ internal static class WireMapping
     public static ReloadDto ToDto(this ReloadResult reload) =>
         new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Error);
 
+    /// <param name="now">The node's time now: a run still going has run until then.</param>
+    public static RunDto ToDto(this RunRecord run, DateTimeOffset now) => new(
+        run.Run,
+        run.StartedAt.UtcDateTime,
+        run.EndedAt?.UtcDateTime,
+        Math.Max(0, (long)((run.EndedAt ?? now) - run.StartedAt).TotalMilliseconds),
+        run.Outcome.ToWireName(),
+        run.ExitCode,
+        run.ErrorCount,
+        run.StartedBy,
+        run.Trigger,
+        run.Reason);
+
     public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
 }
