@@ -23,6 +23,7 @@ public sealed class RunRecordsFixture : IAsyncLifetime
                 "echo \"src/app.ts(7,7): error TS2322: Type 'string' is not assignable to type 'number'.\"; " +
                 "echo \"src/app.ts(9,1): error TS2554: Expected 2 arguments, but got 1.\"; exit 1; fi",
             ["worker"] = Dummy.Command("say:worker up", "sleep"),
+            ["sleeper"] = Dummy.Command("say:sleeper up", "sleep"),
         });
 
     public ValueTask DisposeAsync() => Gateway.DisposeAsync();
@@ -103,5 +104,26 @@ public sealed class RunRecordsTests(RunRecordsFixture fixture) : IClassFixture<R
         var viaMcp = await mcp.CallAsync("scripts_history", new { name = "worker" });
         Assert.Equal(2, viaMcp.GetProperty("runs").GetArrayLength());
         Assert.Contains("Unknown script", await mcp.CallErrorAsync("scripts_history", new { name = "nope" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_ControlActions_AreRecordedWithTheTokenNameAndShownAsLastAction()
+    {
+        var node = GatewayUnderTest.Node;
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/sleeper/run", Operate);
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/sleeper/run", Gateway.Tokens[GatewayRole.Admin]);
+        await OkAsync(HttpMethod.Post, $"/api/processes/{node}/sleeper/stop", Operate);
+
+        var audit = await OkAsync(HttpMethod.Get, $"/api/audit?node={node}", Read);
+        var mine = audit.GetProperty("entries").EnumerateArray().Where(e => e.GetProperty("name").GetString() == "sleeper")
+            .Select(e => (e.GetProperty("by").GetString(), e.GetProperty("action").GetString(), e.GetProperty("outcome").GetString())).ToList();
+        Assert.Equal([("operate", "stop", "ok"), ("admin", "run", "already running"), ("operate", "run", "ok")], mine);
+
+        var status = (await OkAsync(HttpMethod.Get, "/api/processes?name=sleeper", Read)).GetProperty("processes")[0].GetProperty("last_action");
+        Assert.Equal(("operate", "stop"), (status.GetProperty("by").GetString(), status.GetProperty("action").GetString()));
+
+        await using var mcp = await McpCalls.ConnectAsync(new Uri(Gateway.BaseUrl, "/mcp"), Read);
+        var viaMcp = await mcp.CallAsync("audit_list", new { node, limit = 1000 });
+        Assert.Contains(viaMcp.GetProperty("entries").EnumerateArray(), e => e.GetProperty("name").GetString() == "sleeper" && e.GetProperty("by").GetString() == "admin");
     }
 }

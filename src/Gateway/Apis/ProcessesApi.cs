@@ -124,6 +124,15 @@ public static class ProcessesApi
             .Parameter("node", NodeInPath)
             .Parameter("name", ScriptInPath)
             .Refuses(Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
+        logs.MapGet("/audit", (RecordsService r, string? node, string? limit, CancellationToken ct) => r.AuditAsync(node, QueryValues.Int(limit, "limit"), ct))
+            .Documented(
+                "audit_list",
+                "Who did what",
+                "Every run, stop, restart and reload asked of the nodes, newest first: who asked (token name, MCP client name or CLI user@host), when, on which node and process, and how it went. Each node keeps its last 1,000.")
+            .WithTags("processes")
+            .Parameter("node", NodeFilter)
+            .Parameter("limit", "Most entries to return (default 50, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
         logs.MapGet("/processes/{name}/history", (RecordsService r, string name, CancellationToken ct) => r.HistoryAsync(Segment(name), null, ct))
             .Documented("scripts_history", "The last runs of a script's process on the default node", "As /api/processes/{node}/{name}/history, on the default node (the only one, or the gateway's configured default).")
             .WithTags("processes")

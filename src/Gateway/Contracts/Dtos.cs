@@ -34,6 +34,9 @@ public sealed record ProcessDto(
 {
     [JsonPropertyName("run"), Description("The current (or last) run's number on its node: 1 for the first start, 0 before it (scripts_history lists the runs).")]
     public int Run { get; init; }
+
+    [JsonPropertyName("last_action"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last run, stop or restart asked of it ({by, action, at}); null if none since its node started. audit_list has every action.")]
+    public LastActionDto? LastAction { get; init; }
 }
 
 public sealed record ScriptsResult(

@@ -20,3 +20,22 @@ public sealed record HistoryResult(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("name"), Description("The script.")] string Name,
     [property: JsonPropertyName("runs"), Description("Its last runs (at most 20), newest first.")] IReadOnlyList<RunDto> Runs);
+
+[Description("One control action a node was asked to take.")]
+public sealed record AuditDto(
+    [property: JsonPropertyName("time"), Description("When it was asked (ISO-8601 UTC, the node's clock).")] DateTime Time,
+    [property: JsonPropertyName("by"), Description("Who asked: the token's name when tokens are on, else the MCP client's name or the CLI's user@host; node for the node itself.")] string By,
+    [property: JsonPropertyName("action"), Description("run, stop, restart or reload.")] string Action,
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The script; null for a reload (the whole node).")] string? Name,
+    [property: JsonPropertyName("outcome"), Description("ok, already running, or why it was refused or failed.")] string Outcome);
+
+public sealed record AuditResult(
+    [property: JsonPropertyName("entries"), Description("Newest first.")] IReadOnlyList<AuditDto> Entries,
+    [property: JsonPropertyName("unreachable_nodes"), Description("Nodes that could not be asked (lost or not answering).")] IReadOnlyList<string> UnreachableNodes);
+
+[Description("The last run, stop or restart asked of a process.")]
+public sealed record LastActionDto(
+    [property: JsonPropertyName("by"), Description("Who asked (as in audit_list).")] string By,
+    [property: JsonPropertyName("action"), Description("run, stop or restart.")] string Action,
+    [property: JsonPropertyName("at"), Description("ISO-8601 UTC.")] DateTime At);

@@ -30,6 +30,7 @@ internal static class WireMapping
         p.NextRestartAt?.UtcDateTime)
     {
         Run = p.Run,
+        LastAction = p.LastAction is { } a ? new LastActionDto(a.By, a.Action, a.At.UtcDateTime) : null,
     };
 
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
@@ -60,6 +61,8 @@ internal static class WireMapping
         run.StartedBy,
         run.Trigger,
         run.Reason);
+
+    public static AuditDto ToDto(this AuditEntry entry) => new(entry.At.UtcDateTime, entry.By, entry.Action, entry.Node, entry.Script, entry.Outcome);
 
     public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
 }

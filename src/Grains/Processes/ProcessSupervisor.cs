@@ -98,6 +98,9 @@ public sealed class ProcessSupervisor
     /// <summary>Running, or waiting to start (its dependencies, or a restart's backoff).</summary>
     public bool IsActive => Volatile.Read(ref _run) is not null || Volatile.Read(ref _wait) is not null;
 
+    /// <summary>Status shows <paramref name="action"/> as the last one asked of the process.</summary>
+    public void NoteAction(ProcessAction action) => _status.NoteAction(action);
+
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
     public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
 
