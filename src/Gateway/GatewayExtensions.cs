@@ -60,6 +60,8 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<StackService>();
         builder.Services.AddSingleton<StatusAnswers>();
         builder.Services.AddSingleton<LogsService>();
+        builder.Services.AddSingleton<RecordsService>();
+        builder.Services.AddSingleton<ControlActors>();
         builder.Services.AddSingleton<WaitService>();
 
         builder.Services.AddProblemDetails();
@@ -78,8 +80,8 @@ public static class GatewayExtensions
         }
 
         Type[] toolTypes = settings.ReadOnly
-            ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools)]
-            : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools)];
+            ? [typeof(ScriptTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools), typeof(RecordTools)]
+            : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools), typeof(RecordTools)];
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
         builder.Services.AddSingleton<McpSessions>();
@@ -105,7 +107,8 @@ public static class GatewayExtensions
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
             .WithTools<LogTools>()
-            .WithTools<WaitTools>();
+            .WithTools<WaitTools>()
+            .WithTools<RecordTools>();
         if (!settings.ReadOnly)
         {
             mcp.WithTools<ControlTools>();
@@ -123,6 +126,17 @@ public static class GatewayExtensions
                 filters.AddCallToolFilter(next => (context, cancellationToken) =>
                     context.Services!.GetRequiredService<ToolCallMetrics>().Measure(next)(context, cancellationToken));
                 filters.AddCallToolFilter(access.GuardCall);
+                filters.AddCallToolFilter(next => (context, cancellationToken) =>
+                {
+                    // The client's name for the records nodes keep; null in stateless mode, which keeps no initialize.
+                    if (context.Server.ClientInfo?.Name is { } client &&
+                        context.Services?.GetService<IHttpContextAccessor>()?.HttpContext is { } http)
+                    {
+                        http.Items[ControlActors.McpClientItem] = client;
+                    }
+
+                    return next(context, cancellationToken);
+                });
                 filters.AddCallToolFilter(next => async (context, cancellationToken) =>
                     context.Params is { } call && arguments.Problem(call.Name, call.Arguments) is { } problem
                         ? throw new GatewayException(GatewayErrorKind.BadRequest, problem)

@@ -17,9 +17,12 @@ public interface INodeLogsGrain : IGrainWithStringKey
     [Alias("tail")]
     Task<LogPage> TailAsync(string script, int lines, long? afterSequence);
 
-    /// <summary>Errors detected in the output of this node's processes (one per distinct error, with its repeat count), oldest first.</summary>
+    /// <summary>
+    /// Errors detected in the output of this node's processes (one per distinct error per run, with its repeat count),
+    /// oldest first: of each process's current run, of run <paramref name="run"/>, or, with <paramref name="allRuns"/>, of every run.
+    /// </summary>
     [Alias("errors")]
-    Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit);
+    Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit, int? run = null, bool allRuns = false);
 
     /// <summary>URLs this node's processes printed (dev servers announcing where they listen).</summary>
     [Alias("urls")]
@@ -60,7 +63,7 @@ public sealed record LogPage(
     [property: Id(1)] bool Truncated,
     [property: Id(2)] long LastSequence);
 
-/// <summary>An error found in a process's output, with its whole multi-line block and how often it recurred.</summary>
+/// <summary>An error found in a process's output, with its whole multi-line block and how often it recurred in <see cref="Run"/>.</summary>
 [GenerateSerializer, Immutable, Alias("brummer.error-report")]
 public sealed record ErrorReport(
     [property: Id(0)] string Node,
@@ -71,7 +74,8 @@ public sealed record ErrorReport(
     [property: Id(5)] DateTimeOffset FirstSeen,
     [property: Id(6)] DateTimeOffset LastSeen,
     [property: Id(7)] int Count,
-    [property: Id(8)] long Sequence);
+    [property: Id(8)] long Sequence,
+    [property: Id(9)] int Run = 0);
 
 /// <summary>A URL a process printed.</summary>
 [GenerateSerializer, Immutable, Alias("brummer.url-report")]

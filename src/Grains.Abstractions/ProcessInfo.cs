@@ -8,6 +8,9 @@ namespace Brummer.Grains.Abstractions;
 /// <param name="Health">What its readiness/liveness probes say (<see cref="ProcessHealth.None"/> without probes).</param>
 /// <param name="WaitingFor">While <see cref="ProcessStatus.Pending"/> (or after a dependency failed): what it waits for, in words.</param>
 /// <param name="NextRestartAt">While <see cref="ProcessStatus.Restarting"/>: when the next start is due.</param>
+/// <param name="ErrorCount">Errors detected in the current run's output (repeats included).</param>
+/// <param name="LastAction">The last run, stop or restart asked of it: by whom and when.</param>
+/// <param name="Run">The current (or last) run's number on its node: 1 for the first start; 0 before it.</param>
 [GenerateSerializer, Immutable, Alias("brummer.process-info")]
 public sealed record ProcessInfo(
     [property: Id(0)] string Node,
@@ -25,7 +28,9 @@ public sealed record ProcessInfo(
     [property: Id(12)] string[]? Urls = null,
     [property: Id(13)] ProcessHealth Health = ProcessHealth.None,
     [property: Id(14)] string? WaitingFor = null,
-    [property: Id(15)] DateTimeOffset? NextRestartAt = null);
+    [property: Id(15)] DateTimeOffset? NextRestartAt = null,
+    [property: Id(16)] int Run = 0,
+    [property: Id(17)] ProcessAction? LastAction = null);
 
 /// <summary>A runnable script a node discovered.</summary>
 /// <param name="Command">What the script does, as written in its source (e.g. <c>node server.js</c>).</param>

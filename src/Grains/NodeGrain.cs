@@ -8,7 +8,7 @@ namespace Brummer.Grains;
 
 /// <summary>A node's status feed: snapshots on request, and subscriptions for pushed changes.</summary>
 [NodePinnedPlacement]
-public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, DefinitionsReload reload, TimeProvider time, ILogger<NodeGrain> logger) : Grain, INodeGrain
+public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscriptions, DefinitionsReload reload, TimeProvider time, ILogger<NodeGrain> logger, NodeAudit audit) : Grain, INodeGrain
 {
     // Starts at 0 on every activation, so the first push after a reactivation carries every process: a full view.
     private long _pushedVersion;
@@ -66,7 +66,22 @@ public sealed class NodeGrain(NodeStatusTable table, StatusSubscriptions subscri
 
     public Task<NodeSnapshot> GetSnapshotAsync() => Task.FromResult(table.Snapshot);
 
-    public Task<ReloadResult> ReloadAsync() => reload.ReloadAsync();
+    public async Task<ReloadResult> ReloadAsync()
+    {
+        var at = time.GetUtcNow();
+        var by = Orleans.Runtime.RequestContext.Get(ControlActor.Key) as string ?? ControlActor.Node;
+        try
+        {
+            var result = await reload.ReloadAsync();
+            audit.Record(new AuditEntry(at, by, "reload", table.Node, null, result.Error is null ? "ok" : $"refused: {result.Error}"));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            audit.Record(new AuditEntry(at, by, "reload", table.Node, null, $"failed: {ex.Message}"));
+            throw;
+        }
+    }
 
     public Task SubscribeAsync(IStatusObserver observer)
     {

@@ -109,11 +109,13 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
         return Task.FromResult(new LogPage([.. tail.Select(l => Entry(processes.Node, supervisor.Name, l))], Truncated: false, supervisor.Output.Log.LastSequence));
     }
 
-    public Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit)
+    public Task<ImmutableArray<ErrorReport>> ErrorsAsync(string? script, int limit, int? run = null, bool allRuns = false)
     {
         var errors = Supervisors(script)
-            .SelectMany(s => s.Output.Analyzer.Errors.Select(e => new ErrorReport(
-                processes.Node, s.Name, e.Language, e.Title, [.. e.Lines], e.FirstTime, e.LastTime, e.Count, e.FirstSequence)))
+            .SelectMany(s => s.Output.Analyzer.Errors
+                .Where(e => allRuns || e.Run == (run ?? s.Output.Run))
+                .Select(e => new ErrorReport(
+                    processes.Node, s.Name, e.Language, e.Title, [.. e.Lines], e.FirstTime, e.LastTime, e.Count, e.FirstSequence, e.Run)))
             .OrderBy(e => e.FirstSeen)
             .Take(limit)
             .ToImmutableArray();

@@ -61,6 +61,7 @@ public static class NodeServiceCollectionExtensions
         services.AddSingleton<IRemoteProcesses>(sp => sp.GetRequiredService<RemoteProcesses>());
         services.AddHostedService(sp => sp.GetRequiredService<RemoteProcesses>());
         services.AddSingleton<NodeProcesses>();
+        services.AddSingleton<NodeAudit>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddHostedService<StatusPublisher>();
         services.AddHostedService<StackRunner>();

@@ -9,7 +9,7 @@ namespace Brummer.Grains;
 /// owns the OS process and publishes state, so reads never come through here.
 /// </summary>
 [NodePinnedPlacement]
-public sealed class ProcessGrain(NodeProcesses processes) : Grain, IProcessGrain
+public sealed class ProcessGrain(NodeProcesses processes, NodeAudit audit) : Grain, IProcessGrain
 {
     private ProcessSupervisor? _supervisor;
 
@@ -24,25 +24,41 @@ public sealed class ProcessGrain(NodeProcesses processes) : Grain, IProcessGrain
         return Task.CompletedTask;
     }
 
-    public async Task<RunResult> RunAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
-    {
-        var result = await processes.RunAsync(Supervisor.Name, deadline ?? ControlDeadline.None, cancellationToken);
-        KeepAliveWhileRunning();
-        return result;
-    }
+    public Task<RunResult> RunAsync(ControlDeadline? deadline, CancellationToken cancellationToken) =>
+        RecordedAsync("run", () => processes.RunAsync(Supervisor.Name, deadline ?? ControlDeadline.None, cancellationToken), r => r.AlreadyRunning ? "already running" : "ok");
 
-    public async Task<ProcessInfo> StopAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
-    {
-        var stopped = await Supervisor.StopAsync(deadline ?? ControlDeadline.None, cancellationToken);
-        KeepAliveWhileRunning();
-        return stopped ?? throw new InvalidOperationException($"'{Supervisor.Name}' on node '{processes.Node}' has never run.");
-    }
+    public Task<ProcessInfo> StopAsync(ControlDeadline? deadline, CancellationToken cancellationToken) =>
+        RecordedAsync("stop", async () => await Supervisor.StopAsync(deadline ?? ControlDeadline.None, cancellationToken)
+            ?? throw new InvalidOperationException($"'{Supervisor.Name}' on node '{processes.Node}' has never run."));
 
-    public async Task<ProcessInfo> RestartAsync(ControlDeadline? deadline, CancellationToken cancellationToken)
+    public Task<ProcessInfo> RestartAsync(ControlDeadline? deadline, CancellationToken cancellationToken) =>
+        RecordedAsync("restart", () => Supervisor.RestartAsync(deadline ?? ControlDeadline.None, cancellationToken));
+
+    /// <summary>
+    /// Carries out a control action and records it in the node's audit, with whoever the caller named in the request
+    /// context; status shows it as the process's last action from the moment it begins.
+    /// </summary>
+    private async Task<T> RecordedAsync<T>(string action, Func<Task<T>> act, Func<T, string>? outcome = null)
     {
-        var restarted = await Supervisor.RestartAsync(deadline ?? ControlDeadline.None, cancellationToken);
-        KeepAliveWhileRunning();
-        return restarted;
+        var supervisor = Supervisor;
+        var by = Orleans.Runtime.RequestContext.Get(ControlActor.Key) as string ?? ControlActor.Node;
+        var at = audit.Now;
+        supervisor.NoteAction(new ProcessAction(by, action, at));
+        try
+        {
+            var result = await act();
+            audit.Record(new AuditEntry(at, by, action, processes.Node, supervisor.Name, outcome?.Invoke(result) ?? "ok"));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            audit.Record(new AuditEntry(at, by, action, processes.Node, supervisor.Name, $"failed: {ex.Message}"));
+            throw;
+        }
+        finally
+        {
+            KeepAliveWhileRunning();
+        }
     }
 
     private ProcessSupervisor Supervisor => _supervisor ?? throw new ArgumentException(

@@ -176,7 +176,7 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
     }
 
     [Fact]
-    public async Task ErrorsList_NodeCrashOnB_WholeStackTraceOnce_ThenCountedWhenItRecurs()
+    public async Task ErrorsList_NodeCrashOnB_WholeStackTraceOnce_ThenOncePerRunWhenItRecurs()
     {
         await Mcp.CallAsync("scripts_run", new { name = "crash", node = "b" });
         var first = await Eventually.UntilAsync(
@@ -198,23 +198,27 @@ public sealed class LogToolsTests(LogsClusterFixture cluster) : IClassFixture<Lo
             status => status == "failed",
             "the first crash to end");
         await Mcp.CallAsync("scripts_run", new { name = "crash", node = "b" });
-        var again = await Eventually.UntilAsync(
-            () => Mcp.CallAsync("errors_list", new { node = "b" }),
-            r => r.GetProperty("errors").EnumerateArray().Any(e => e.GetProperty("count").GetInt32() == 2),
-            "the same error counted twice, not listed twice");
-        Assert.Single(again.GetProperty("errors").EnumerateArray(), e => e.GetProperty("name").GetString() == "crash");
-        Assert.Empty(again.GetProperty("unreachable_nodes").EnumerateArray());
+        var everyRun = await Eventually.UntilAsync(
+            () => Mcp.CallAsync("errors_list", new { node = "b", all = true }),
+            r => r.GetProperty("errors").EnumerateArray().Count(e => e.GetProperty("name").GetString() == "crash") == 2,
+            "the same error once per run (all runs asked for)");
+        var runs = everyRun.GetProperty("errors").EnumerateArray().Where(e => e.GetProperty("name").GetString() == "crash").ToList();
+        Assert.All(runs, e => Assert.Equal(1, e.GetProperty("count").GetInt32()));
+        Assert.Equal(runs[0].GetProperty("run").GetInt32() + 1, runs[1].GetProperty("run").GetInt32());
+        Assert.Empty(everyRun.GetProperty("unreachable_nodes").EnumerateArray());
+        var current = Assert.Single((await Mcp.CallAsync("errors_list", new { node = "b" })).GetProperty("errors").EnumerateArray(), e => e.GetProperty("name").GetString() == "crash");
+        Assert.Equal(runs[1].GetProperty("run").GetInt32(), current.GetProperty("run").GetInt32());
 
         var status = await Eventually.UntilAsync(
             async () => (await Mcp.CallAsync("scripts_status", new { name = "crash", node = "b" })).GetProperty("processes")[0],
-            p => p.GetProperty("error_count").GetInt32() == 2 && p.GetProperty("status").GetString() != "running",
-            "scripts_status to count both crashes once the second has ended (the count is published while it still prints)");
-        Assert.Equal("failed", status.GetProperty("status").GetString());
+            p => p.GetProperty("error_count").GetInt32() == 1 && p.GetProperty("status").GetString() == "failed" &&
+                 p.GetProperty("run").GetInt32() == runs[1].GetProperty("run").GetInt32(),
+            "scripts_status to count the second crash's error only, once it has ended");
 
-        var (exitCode, output) = await BrummerProcess.RunAsync("errors", "--name", "crash", "--gateway", cluster.Gateway);
+        var (exitCode, output) = await BrummerProcess.RunAsync("errors", "--name", "crash", "--all", "--gateway", cluster.Gateway);
         Assert.Equal(0, exitCode);
-        Assert.Contains("b/crash — javascript error at", output, StringComparison.Ordinal);
-        Assert.Contains(", 2 times until", output, StringComparison.Ordinal);
+        Assert.Contains($"b/crash run {runs[0].GetProperty("run").GetInt32()} — javascript error at", output, StringComparison.Ordinal);
+        Assert.Contains($"b/crash run {runs[1].GetProperty("run").GetInt32()} — javascript error at", output, StringComparison.Ordinal);
         Assert.Contains("    Error: database unreachable", output, StringComparison.Ordinal);
     }
 

@@ -43,6 +43,8 @@ internal sealed class GatewayAccess
     {
         ArgumentNullException.ThrowIfNull(parse);
         var http = new HttpClient { BaseAddress = parse.GetValue(Gateway), Timeout = TimeSpan.FromMinutes(2) };
+        // Who acts, for the gateway's records when it has no token to name the caller by (it never trusts this over one).
+        http.DefaultRequestHeaders.TryAddWithoutValidation("X-Brummer-Actor", $"{Environment.UserName}@{Environment.MachineName}");
         if (parse.GetValue(Token) is { Length: > 0 } token)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());

@@ -49,15 +49,21 @@ internal static class LogsCommand
         return command;
     }
 
-    /// <summary><c>brummer errors [--name N] [--node N]</c>: every detected error with its whole block, oldest first.</summary>
+    /// <summary><c>brummer errors [--name N] [--node N] [--run N | --all]</c>: detected errors with their whole blocks, oldest first.</summary>
     public static Command CreateErrors(GatewayAccess gateway, Option<string?> node, Option<bool> json)
     {
         var name = new Option<string?>("--name") { Description = "Only this script's errors." };
-        var command = new Command("errors", "Lists the errors processes printed on every node, each with its whole stack trace and repeat count.") { name, node, json };
+        var run = new Option<int?>("--run") { Description = "Only this run of the script (needs --name), as numbered by `brummer history`." };
+        var all = new Option<bool>("--all") { Description = "Every run's errors, not only each process's current (or last) run." };
+        var command = new Command("errors", "Lists the errors processes printed in their current (or last) run on every node, each with its whole stack trace and repeat count.") { name, node, run, all, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            using var response = await http.GetAsync(
-                new Uri($"api/errors{ClientCommands.Query(("name", parse.GetValue(name)), ("node", parse.GetValue(node)))}", UriKind.Relative), ct);
+            var query = ClientCommands.Query(
+                ("name", parse.GetValue(name)),
+                ("node", parse.GetValue(node)),
+                ("run", parse.GetValue(run)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("all", parse.GetValue(all) ? "true" : null));
+            using var response = await http.GetAsync(new Uri($"api/errors{query}", UriKind.Relative), ct);
             var body = await ClientCommands.EnsureSuccess(response, ct);
             if (parse.GetValue(json))
             {
@@ -69,7 +75,7 @@ internal static class LogsCommand
             foreach (var error in result.Errors)
             {
                 var repeats = error.Count > 1 ? $", {error.Count} times until {error.LastTime:HH:mm:ss}" : string.Empty;
-                text.AppendLine($"{error.Node}/{error.Name} — {error.Kind} error at {error.Time:HH:mm:ss}{repeats}");
+                text.AppendLine($"{error.Node}/{error.Name} run {error.Run} — {error.Kind} error at {error.Time:HH:mm:ss}{repeats}");
                 foreach (var line in error.Block)
                 {
                     text.Append("    ").AppendLine(line);

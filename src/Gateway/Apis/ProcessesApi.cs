@@ -96,22 +96,50 @@ public static class ProcessesApi
             .Parameter("lines", Lines, ValueKind.WholeNumber, 1, Arguments.MaxCount)
             .Parameter("after_seq", AfterSeq, ValueKind.LongNumber, 0)
             .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
-        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, CancellationToken ct) => l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), ct))
+        logs.MapGet("/errors", (LogsService l, string? name, string? node, string? limit, string? run, string? all, CancellationToken ct) =>
+            l.ErrorsAsync(name, node, QueryValues.Int(limit, "limit"), QueryValues.Int(run, "run"), QueryValues.Flag(all, "all"), ct))
             .Documented(
                 "errors_list",
                 "Errors processes printed",
-                "Each error with its whole block (message and stack trace), script and node, when it first and last appeared and how many times it recurred; oldest first. " +
+                "Each error with its whole block (message and stack trace), script and node, the run that printed it, when it first and last appeared and how many times it recurred; oldest first. " +
+                "By default only each process's current (or last) run; run=N for an earlier run of one script, all=true for every run. " +
                 "Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")
             .WithTags("logs")
             .Parameter("name", "Only this script's errors.")
             .Parameter("node", NodeFilter)
             .Parameter("limit", "Most errors to return (default 20, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Parameter("run", "Only this run of the script (needs name), as numbered in its history. Omit for the current run.", ValueKind.WholeNumber, 1)
+            .Parameter("all", "Every run's errors, not only the current run's.", ValueKind.Flag)
             .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
         logs.MapGet("/urls", (LogsService l, string? node, CancellationToken ct) => l.UrlsAsync(node, ct))
             .Documented("urls_list", "URLs processes printed", "Dev servers announcing where they listen: once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")
             .WithTags("logs")
             .Parameter("node", NodeFilter)
             .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
+
+        logs.MapGet("/processes/{node}/{name}/history", (RecordsService r, string node, string name, CancellationToken ct) => r.HistoryAsync(Segment(name), Segment(node), ct))
+            .Documented(
+                "scripts_history_on_node",
+                "The last runs of a script's process on a node",
+                "Its last 20 runs, newest first: run number, start, end, duration, outcome, exit code, errors detected, who started it (token or client name, policy for a restart by policy) and why. Kept by the node.")
+            .WithTags("processes")
+            .Parameter("node", NodeInPath)
+            .Parameter("name", ScriptInPath)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
+        logs.MapGet("/audit", (RecordsService r, string? node, string? limit, CancellationToken ct) => r.AuditAsync(node, QueryValues.Int(limit, "limit"), ct))
+            .Documented(
+                "audit_list",
+                "Who did what",
+                "Every run, stop, restart and reload asked of the nodes, newest first: who asked (token name, MCP client name or CLI user@host), when, on which node and process, and how it went. Each node keeps its last 1,000.")
+            .WithTags("processes")
+            .Parameter("node", NodeFilter)
+            .Parameter("limit", "Most entries to return (default 50, 1 to 1000).", ValueKind.WholeNumber, 1, Arguments.MaxCount)
+            .Refuses(Refusals.BadArgument, Refusals.UnknownNode, Refusals.NoNodeYet);
+        logs.MapGet("/processes/{name}/history", (RecordsService r, string name, CancellationToken ct) => r.HistoryAsync(Segment(name), null, ct))
+            .Documented("scripts_history", "The last runs of a script's process on the default node", "As /api/processes/{node}/{name}/history, on the default node (the only one, or the gateway's configured default).")
+            .WithTags("processes")
+            .Parameter("name", ScriptOnDefaultNode)
+            .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
 
         // Waiting is a read, but a long one: a lane of its own, so it never holds a status read's permit.
         var waits = reads.MapGroup(string.Empty).WithMetadata(new LaneAttribute(RequestLane.Waits));

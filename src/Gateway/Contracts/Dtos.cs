@@ -26,11 +26,18 @@ public sealed record ProcessDto(
     [property: JsonPropertyName("restarts")] int Restarts,
     [property: JsonPropertyName("last_line"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last non-blank line the process printed in its current run, colour codes removed.")] string? LastLine,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why it failed to start, when it did.")] string? Reason,
-    [property: JsonPropertyName("error_count"), Description("Errors detected in its output so far (repeats included); errors_list has them.")] int ErrorCount,
+    [property: JsonPropertyName("error_count"), Description("Errors detected in its current (or last) run's output, repeats included; errors_list has them.")] int ErrorCount,
     [property: JsonPropertyName("urls"), Description("URLs it printed (urls_list has when).")] IReadOnlyList<string> Urls,
     [property: JsonPropertyName("health"), Description("none (no readiness probe), starting, ready or unhealthy.")] string Health,
     [property: JsonPropertyName("waiting_for"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("While pending, or after a dependency failed: what it waits for.")] string? WaitingFor,
-    [property: JsonPropertyName("next_restart_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("While restarting: when the next start is due (ISO-8601 UTC).")] DateTime? NextRestartAt);
+    [property: JsonPropertyName("next_restart_at"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("While restarting: when the next start is due (ISO-8601 UTC).")] DateTime? NextRestartAt)
+{
+    [JsonPropertyName("run"), Description("The current (or last) run's number on its node: 1 for the first start, 0 before it (scripts_history lists the runs).")]
+    public int Run { get; init; }
+
+    [JsonPropertyName("last_action"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last run, stop or restart asked of it ({by, action, at}); null if none since its node started. audit_list has every action.")]
+    public LastActionDto? LastAction { get; init; }
+}
 
 public sealed record ScriptsResult(
     [property: JsonPropertyName("scripts")] IReadOnlyList<ScriptDto> Scripts);

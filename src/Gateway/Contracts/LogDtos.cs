@@ -30,10 +30,11 @@ public sealed record ErrorDto(
     [property: JsonPropertyName("block"), Description("The whole error: message and stack trace, one entry per line.")] IReadOnlyList<string> Block,
     [property: JsonPropertyName("time"), Description("When it first appeared (ISO-8601 UTC).")] DateTime Time,
     [property: JsonPropertyName("last_time"), Description("When it last appeared.")] DateTime LastTime,
-    [property: JsonPropertyName("count"), Description("How many times this same error appeared.")] int Count);
+    [property: JsonPropertyName("count"), Description("How many times this same error appeared in that run.")] int Count,
+    [property: JsonPropertyName("run"), Description("The run of the process that printed it (1 for its first start on the node; scripts_history lists them).")] int Run);
 
 public sealed record ErrorsResult(
-    [property: JsonPropertyName("errors"), Description("Oldest first: the first error of each failing process comes first.")] IReadOnlyList<ErrorDto> Errors,
+    [property: JsonPropertyName("errors"), Description("Oldest first: the first error of each failing process comes first. By default only each process's current (or last) run's errors: a fixed error is gone once the process is run again.")] IReadOnlyList<ErrorDto> Errors,
     [property: JsonPropertyName("unreachable_nodes"), Description("Nodes that could not be asked (lost or not answering).")] IReadOnlyList<string> UnreachableNodes);
 
 [Description("A URL a process printed.")]

@@ -67,11 +67,30 @@ public sealed class LogsService(
         return new LogTailResult([.. page.Lines.Select(l => l.ToDto())], page.LastSequence);
     }
 
-    public async Task<ErrorsResult> ErrorsAsync(string? name, string? node, int? limit, CancellationToken cancellationToken)
+    /// <summary>Errors of each process's current run, of one run (<paramref name="run"/>, with a name), or of every run (<paramref name="all"/>).</summary>
+    public async Task<ErrorsResult> ErrorsAsync(string? name, string? node, int? limit, int? run, bool all, CancellationToken cancellationToken)
     {
         name = Arguments.OptionalName(name, "name");
         var take = Arguments.Count(limit, "limit", DefaultErrorsLimit);
-        var (found, unreachable) = await FanOutAsync(targets.Nodes(name, Arguments.OptionalName(node, "node")), (grain, _, _) => grain.ErrorsAsync(name, take), cancellationToken);
+        if (run is { } number)
+        {
+            if (all)
+            {
+                throw new GatewayException(GatewayErrorKind.BadRequest, "Pass 'run' (one run's errors) or 'all' (every run's), not both.");
+            }
+
+            if (name is null)
+            {
+                throw new GatewayException(GatewayErrorKind.BadRequest, "'run' needs 'name': run numbers belong to one script (scripts_history lists its runs).");
+            }
+
+            if (number < 1)
+            {
+                throw new GatewayException(GatewayErrorKind.BadRequest, $"'run' must be a run number, 1 or more; got {number}.");
+            }
+        }
+
+        var (found, unreachable) = await FanOutAsync(targets.Nodes(name, Arguments.OptionalName(node, "node")), (grain, _, _) => grain.ErrorsAsync(name, take, run, all), cancellationToken);
         var errors = found.SelectMany(e => e).OrderBy(e => e.FirstSeen).Take(take).Select(e => e.ToDto()).ToList();
         return new ErrorsResult(errors, unreachable);
     }

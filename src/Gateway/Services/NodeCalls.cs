@@ -1,4 +1,5 @@
 using Brummer.Gateway.Nodes;
+using Brummer.Gateway.Security;
 using Brummer.Gateway.Status;
 using Brummer.Gateway.Traffic;
 using Brummer.Grains.Abstractions;
@@ -11,12 +12,15 @@ namespace Brummer.Gateway.Services;
 /// failures translated once for every caller: a node's <see cref="ArgumentException"/> is the caller's mistake,
 /// Orleans failures mean the node could not be reached, and running out of time is a timeout.
 /// </summary>
-public sealed class NodeCalls(NodeClients nodes, RequestArrival arrival, IOptions<GatewayOptions> options, TimeProvider time)
+public sealed class NodeCalls(NodeClients nodes, RequestArrival arrival, IOptions<GatewayOptions> options, TimeProvider time, ControlActors actors)
 {
     /// <summary>Kept back from a control call's time for the act itself and the answer's way back.</summary>
     private static readonly TimeSpan ActMargin = TimeSpan.FromSeconds(1);
 
     public IGrainFactory Grains(string node) => nodes.For(node);
+
+    /// <summary>Names the caller in the Orleans request context, so the node records who acted (history, audit).</summary>
+    public void NameTheActor() => Orleans.Runtime.RequestContext.Set(ControlActor.Key, actors.Current());
 
     /// <summary>
     /// A run, stop or restart with its deadline: the node must begin acting before the caller's time is up (less a
@@ -41,6 +45,7 @@ public sealed class NodeCalls(NodeClients nodes, RequestArrival arrival, IOption
         var grain = nodes.For(node.Name).GetGrain<IProcessGrain>(new ProcessKey(node.Name, target.Script).ToString());
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         giveUp.CancelAfter(wait);
+        NameTheActor();
         try
         {
             // The token travels with the call: when the gateway gives up, Orleans drops the call here and tells the

@@ -22,6 +22,7 @@ public sealed class StackService(ClusterTargets targets, NodeCalls calls, IOptio
                 : $"No node can be reloaded now: {string.Join(", ", known.Select(n => $"{n.Name} is {n.StatusAt(now)}"))}.");
         }
 
+        calls.NameTheActor();
         var results = await Task.WhenAll(nodes.Select(async n =>
         {
             // A reload stops removed processes and restarts changed ones: as long as a stop may take, and then some.

@@ -27,7 +27,11 @@ internal static class WireMapping
         p.Urls ?? [],
         p.Health.ToWireName(),
         p.WaitingFor,
-        p.NextRestartAt?.UtcDateTime);
+        p.NextRestartAt?.UtcDateTime)
+    {
+        Run = p.Run,
+        LastAction = p.LastAction is { } a ? new LastActionDto(a.By, a.Action, a.At.UtcDateTime) : null,
+    };
 
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 
@@ -40,10 +44,25 @@ internal static class WireMapping
     public static LogLineDto ToDto(this LogEntry line) => new(line.Node, line.Script, line.Sequence, line.Time.UtcDateTime, line.Stream, line.Text);
 
     public static ErrorDto ToDto(this ErrorReport error) =>
-        new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count);
+        new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count, error.Run);
 
     public static ReloadDto ToDto(this ReloadResult reload) =>
         new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Error);
+
+    /// <param name="now">The node's time now: a run still going has run until then.</param>
+    public static RunDto ToDto(this RunRecord run, DateTimeOffset now) => new(
+        run.Run,
+        run.StartedAt.UtcDateTime,
+        run.EndedAt?.UtcDateTime,
+        Math.Max(0, (long)((run.EndedAt ?? now) - run.StartedAt).TotalMilliseconds),
+        run.Outcome.ToWireName(),
+        run.ExitCode,
+        run.ErrorCount,
+        run.StartedBy,
+        run.Trigger,
+        run.Reason);
+
+    public static AuditDto ToDto(this AuditEntry entry) => new(entry.At.UtcDateTime, entry.By, entry.Action, entry.Node, entry.Script, entry.Outcome);
 
     public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
 }

@@ -35,13 +35,17 @@ public sealed class LogTools(LogsService logs)
         logs.TailAsync(name, node, lines, after_seq, cancellationToken);
 
     [McpServerTool(Name = "errors_list", ReadOnly = true, UseStructuredContent = true)]
-    [Description("Errors processes printed, across every node: each with its whole block (message and stack trace), the script and node, when it first and last appeared, and how many times the same error recurred. Oldest first, so the first error of each failing process comes first. Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")]
+    [Description("Errors processes printed, across every node: each with its whole block (message and stack trace), the script and node, the run that printed it, when it first and last appeared, and how many times the same error recurred. Oldest first, so the first error of each failing process comes first. " +
+        "By default only each process's current (or last) run: errors a fix removed are gone once the process runs again. run: N for an earlier run of one script (scripts_history lists them), all: true for every run. " +
+        "Recognises Node.js/JS stack traces, TypeScript compiler errors, .NET exceptions, Python tracebacks, Go and Rust panics, Java exceptions.")]
     public Task<ErrorsResult> Errors(
         [Description("Only this script's errors.")] string? name = null,
         [Description("Only this node.")] string? node = null,
         [Description("Most errors to return (default 20, 1 to 1000).")] int? limit = null,
+        [Description("Only this run of the script (needs name): its run number, as in scripts_history. Omit for the current run.")] int? run = null,
+        [Description("Every run's errors, not only the current run's.")] bool all = false,
         CancellationToken cancellationToken = default) =>
-        logs.ErrorsAsync(name, node, limit, cancellationToken);
+        logs.ErrorsAsync(name, node, limit, run, all, cancellationToken);
 
     [McpServerTool(Name = "urls_list", ReadOnly = true, UseStructuredContent = true)]
     [Description("URLs processes printed (dev servers announcing where they listen), once per origin, with node and script; 0.0.0.0 and [::] are rewritten to localhost.")]

@@ -18,6 +18,7 @@ public sealed class ProcessOutput
     private const int LastLineLookback = 64;
 
     private long _runFirstSequence = 1; // status shows only this run's last line
+    private int _run;
     private OutputLineWatcher? _watcher;
     private ScriptOutputExport? _export;
 
@@ -38,7 +39,7 @@ public sealed class ProcessOutput
 
     public LogBuffer Log { get; }
 
-    /// <summary>Errors and URLs found in the output, across runs (sequence numbers continue).</summary>
+    /// <summary>Errors (grouped per run) and URLs found in the output, across runs (sequence numbers continue).</summary>
     public LogAnalyzer Analyzer { get; }
 
     /// <summary>Raised after every line is stored; the status projector uses it to refresh the last line.</summary>
@@ -47,8 +48,20 @@ public sealed class ProcessOutput
     /// <summary>The first sequence number of the current run.</summary>
     public long RunFirstSequence => Volatile.Read(ref _runFirstSequence);
 
-    /// <summary>A new run begins: its lines start after everything printed so far.</summary>
-    public void BeginRun() => Volatile.Write(ref _runFirstSequence, Log.LastSequence + 1);
+    /// <summary>The current run's number: 1 for the first start on this node, 0 before it.</summary>
+    public int Run => Volatile.Read(ref _run);
+
+    /// <summary>
+    /// A new run begins: its lines start after everything printed so far, and the errors they hold are its own.
+    /// Returns the run's number.
+    /// </summary>
+    public int BeginRun()
+    {
+        var run = Interlocked.Increment(ref _run);
+        Volatile.Write(ref _runFirstSequence, Log.LastSequence + 1);
+        Analyzer.BeginRun(run);
+        return run;
+    }
 
     /// <summary>The process is gone: a block it was printing is as complete as it will get.</summary>
     public void EndRun() => Analyzer.Complete();

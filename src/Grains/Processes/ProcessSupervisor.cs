@@ -37,6 +37,7 @@ public sealed class ProcessSupervisor
     private readonly ProcessWatchdog? _watchdog;
     private readonly ProcessTelemetry _telemetry;
     private readonly SemaphoreSlim _control = new(1, 1);
+    private readonly RunHistory _history = new();
     private readonly Lock _policyGate = new(); // RestartBackoff is not thread-safe: exits and requests both use it
     private ScriptDefinition _script;
     private ProcessProbes _probes;
@@ -79,11 +80,26 @@ public sealed class ProcessSupervisor
     /// <summary>What the process printed, across its runs.</summary>
     public ProcessOutput Output { get; }
 
+    /// <summary>Its last runs, oldest first; the one running has its error count so far.</summary>
+    public ImmutableArray<RunRecord> History
+    {
+        get
+        {
+            var runs = _history.Runs;
+            return runs is [.., { Outcome: RunOutcome.Running } last] && last.Run == Output.Run
+                ? runs.SetItem(runs.Length - 1, last with { ErrorCount = Output.Analyzer.RunErrorCount })
+                : runs;
+        }
+    }
+
     /// <summary>The latest published state (null if never run).</summary>
     public ProcessInfo? Current => _status.Current;
 
     /// <summary>Running, or waiting to start (its dependencies, or a restart's backoff).</summary>
     public bool IsActive => Volatile.Read(ref _run) is not null || Volatile.Read(ref _wait) is not null;
+
+    /// <summary>Status shows <paramref name="action"/> as the last one asked of the process.</summary>
+    public void NoteAction(ProcessAction action) => _status.NoteAction(action);
 
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
     public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
@@ -101,7 +117,7 @@ public sealed class ProcessSupervisor
             }
 
             ResetBackoff(); // asked for by hand: a process that gave up gets its full number of restarts again
-            return BeginCore(restart: false, Triggers.Request, CallerContext());
+            return BeginCore(restart: false, Triggers.Request, CallerContext(), CallerActor());
         }
         finally
         {
@@ -162,7 +178,7 @@ public sealed class ProcessSupervisor
             await StopCoreAsync().ConfigureAwait(false);
             ResetBackoff();
             _telemetry.RestartRequested();
-            return BeginCore(restart: true, Triggers.Request, CallerContext()).Process;
+            return BeginCore(restart: true, Triggers.Request, CallerContext(), CallerActor()).Process;
         }
         finally
         {
@@ -195,7 +211,7 @@ public sealed class ProcessSupervisor
             }
 
             await StopCoreAsync().ConfigureAwait(false);
-            BeginCore(restart: true, Triggers.Reload, CallerContext());
+            BeginCore(restart: true, Triggers.Reload, CallerContext(), CallerActor());
             return true;
         }
         finally
@@ -234,18 +250,19 @@ public sealed class ProcessSupervisor
     /// <summary>Starts now, or, while a dependency does not hold yet, goes pending until it does. Called under <see cref="_control"/>.</summary>
     /// <param name="trigger">Why it starts (<see cref="Triggers"/>).</param>
     /// <param name="parent">The trace of the request that asked for it (none for a restart by policy).</param>
-    private RunResult BeginCore(bool restart, string trigger, ActivityContext parent)
+    /// <param name="actor">Who asked for it (<see cref="ControlActor"/>), for its run's history.</param>
+    private RunResult BeginCore(bool restart, string trigger, ActivityContext parent, string actor)
     {
         var script = Definition;
         var unmet = _dependencies is null || script.DependsOn.IsEmpty ? null : _dependencies.Unmet(script.DependsOn);
         if (unmet is null)
         {
-            return StartCore(restart, trigger, parent);
+            return StartCore(restart, trigger, parent, actor);
         }
 
-        Volatile.Write(ref _wait, new Wait(ProcessStatus.Pending, restart, parent));
+        Volatile.Write(ref _wait, new Wait(ProcessStatus.Pending, restart, actor, parent));
         var pending = _status.Publish(current => new ProcessInfo(
-            Node, script.Name, ProcessStatus.Pending, null, null, null, null, current?.Restarts ?? 0, null, null, 0, WaitingFor: unmet));
+            Node, script.Name, ProcessStatus.Pending, null, null, null, null, current?.Restarts ?? 0, null, null, 0, WaitingFor: unmet, Run: current?.Run ?? 0));
         _logger.LogInformation("{Script} on {Node} waits for {Dependency}", script.Name, Node, unmet);
         return new RunResult(pending, AlreadyRunning: false);
     }
@@ -285,7 +302,7 @@ public sealed class ProcessSupervisor
             if (Volatile.Read(ref _wait) == wait && !wait.Cancelled.IsCancellationRequested)
             {
                 Volatile.Write(ref _wait, null);
-                BeginCore(wait.CountsAsRestart, wait.Kind == ProcessStatus.Restarting ? Triggers.Restart : Triggers.Dependencies, wait.Parent);
+                BeginCore(wait.CountsAsRestart, wait.Kind == ProcessStatus.Restarting ? Triggers.Restart : Triggers.Dependencies, wait.Parent, wait.Actor);
             }
         }
         finally
@@ -313,7 +330,7 @@ public sealed class ProcessSupervisor
         _status.Publish(current => current! with { Status = ProcessStatus.Stopped, WaitingFor = null, NextRestartAt = null, ExitedAt = current.ExitedAt ?? _time.GetUtcNow() });
     }
 
-    private RunResult StartCore(bool restart, string trigger, ActivityContext parent)
+    private RunResult StartCore(bool restart, string trigger, ActivityContext parent, string actor)
     {
         if (Volatile.Read(ref _run) is not null)
         {
@@ -321,9 +338,10 @@ public sealed class ProcessSupervisor
         }
 
         var script = Definition;
-        Output.BeginRun();
+        var number = Output.BeginRun();
         var restarts = (Current?.Restarts ?? 0) + (restart ? 1 : 0);
-        var starting = _status.Publish(_ => new ProcessInfo(Node, script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0));
+        var starting = _status.Publish(_ => new ProcessInfo(Node, script.Name, ProcessStatus.Starting, null, _time.GetUtcNow(), null, null, restarts, null, null, 0, Run: number));
+        _history.Begin(new RunRecord(number, starting.StartedAt ?? _time.GetUtcNow(), null, null, RunOutcome.Running, 0, actor, trigger));
         var (span, startSpan) = _telemetry.RunStarting(script, trigger, restarts, parent);
 
         var program = ExecutableResolver.Find(script.Executable);
@@ -331,10 +349,10 @@ public sealed class ProcessSupervisor
         if (program is null || setsid is null)
         {
             var missing = program is null ? script.Executable : "setsid";
-            return new RunResult(Fail($"'{missing}' was not found on PATH.", span, startSpan), AlreadyRunning: false);
+            return new RunResult(Fail(number, $"'{missing}' was not found on PATH.", span, startSpan), AlreadyRunning: false);
         }
 
-        var run = new Run(script) { StartedAt = starting.StartedAt ?? _time.GetUtcNow(), Span = span };
+        var run = new Run(script) { Number = number, StartedAt = starting.StartedAt ?? _time.GetUtcNow(), Span = span };
         var command = Cli.Wrap(setsid)
             .WithArguments(args => args.Add("-w").Add(program).Add(script.Arguments))
             .WithWorkingDirectory(script.WorkingDirectory)
@@ -357,7 +375,7 @@ public sealed class ProcessSupervisor
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             Output.Watch(null);
-            return new RunResult(Fail($"could not start '{script.Executable}': {ex.Message}", span, startSpan), AlreadyRunning: false);
+            return new RunResult(Fail(number, $"could not start '{script.Executable}': {ex.Message}", span, startSpan), AlreadyRunning: false);
         }
 
         run.Pid = task.ProcessId;
@@ -401,6 +419,7 @@ public sealed class ProcessSupervisor
         // The leader ended on its own: take down anything it left behind in its group, then report the outcome.
         await TerminateGroupAsync(run).ConfigureAwait(false);
         await EndProbesAsync(run).ConfigureAwait(false);
+        Output.EndRun(); // before the outcome is published, so its error count has the run's last block
         var exitedAt = _time.GetUtcNow();
         RestartDecision decision;
         lock (_policyGate)
@@ -410,11 +429,12 @@ public sealed class ProcessSupervisor
 
         var failed = exitCode != 0 || run.LivenessFailed;
         var reason = run.LivenessFailed ? $"liveness probe failed: {run.LivenessReason}" : null;
+        EndHistory(run, failed ? RunOutcome.Failed : RunOutcome.Succeeded, exitCode, exitedAt, reason);
         if (decision.Restart)
         {
             ProcessTelemetry.RestartScheduled(run.Span, decision.Delay);
             // Waiting before it is no longer running, so the process is active throughout and a stop finds the wait.
-            var wait = new Wait(ProcessStatus.Restarting, countsAsRestart: true);
+            var wait = new Wait(ProcessStatus.Restarting, countsAsRestart: true, ControlActor.Policy);
             Volatile.Write(ref _wait, wait);
             _status.Publish(current => current! with
             {
@@ -445,7 +465,6 @@ public sealed class ProcessSupervisor
 
         Volatile.Write(ref _run, null);
         _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", Name, Node, exitCode);
-        Output.EndRun();
         _telemetry.RunEnded(run.Span, failed ? Outcomes.Failed : Outcomes.Succeeded, exitCode, exitedAt - run.StartedAt, reason ?? decision.GaveUpReason);
         run.Finished.TrySetResult();
     }
@@ -465,10 +484,11 @@ public sealed class ProcessSupervisor
             _status.Publish(current => current! with { Status = ProcessStatus.Stopping });
             await TerminateGroupAsync(run).ConfigureAwait(false);
             await EndProbesAsync(run).ConfigureAwait(false);
+            Output.EndRun();
             var stopped = _status.Publish(current => current! with { Status = ProcessStatus.Stopped, ExitCode = run.ExitCode, ExitedAt = _time.GetUtcNow(), Health = ProcessHealth.None, LastLine = Output.LastLineOfRun() ?? current.LastLine });
+            EndHistory(run, RunOutcome.Stopped, run.ExitCode, stopped.ExitedAt ?? _time.GetUtcNow(), reason: null);
             Volatile.Write(ref _run, null);
             _logger.LogInformation("Stopped {Script} on {Node}", Name, Node);
-            Output.EndRun();
             _telemetry.RunEnded(run.Span, Outcomes.Stopped, run.ExitCode, (stopped.ExitedAt ?? _time.GetUtcNow()) - run.StartedAt, null);
             run.Finished.TrySetResult();
         }
@@ -580,10 +600,11 @@ public sealed class ProcessSupervisor
 
     private static bool IsGone(Run run) => run.Exited.Task.IsCompleted && ProcessGroup.IsEmpty(run.Pid);
 
-    private ProcessInfo Fail(string reason, Activity? span, Activity? startSpan)
+    private ProcessInfo Fail(int number, string reason, Activity? span, Activity? startSpan)
     {
         _logger.LogWarning("Could not start {Script} on {Node}: {Reason}", Name, Node, reason);
         var failed = _status.Publish(current => current! with { Status = ProcessStatus.Failed, ExitedAt = _time.GetUtcNow(), Reason = reason });
+        _history.End(number, r => r with { Outcome = RunOutcome.NotStarted, EndedAt = failed.ExitedAt, Reason = reason });
         _telemetry.RunEnded(span, Outcomes.NotStarted, null, TimeSpan.Zero, reason, startSpan);
         return failed;
     }
@@ -591,12 +612,28 @@ public sealed class ProcessSupervisor
     /// <summary>The trace of the call being served (an Orleans grain call, and above it an agent's MCP call).</summary>
     private static ActivityContext CallerContext() => Activity.Current?.Context ?? default;
 
+    /// <summary>Who asked, as the gateway named them in the grain call's request context; the node itself when nobody did.</summary>
+    private static string CallerActor() => Orleans.Runtime.RequestContext.Get(ControlActor.Key) as string ?? ControlActor.Node;
+
+    private void EndHistory(Run run, RunOutcome outcome, int? exitCode, DateTimeOffset endedAt, string? reason) =>
+        _history.End(run.Number, r => r with
+        {
+            Outcome = outcome,
+            ExitCode = exitCode,
+            EndedAt = endedAt,
+            ErrorCount = Output.Run == run.Number ? Output.Analyzer.RunErrorCount : r.ErrorCount,
+            Reason = reason,
+        });
+
     /// <summary>A start that waits: for dependencies (<see cref="ProcessStatus.Pending"/>) or a restart's backoff (<see cref="ProcessStatus.Restarting"/>).</summary>
-    private sealed class Wait(ProcessStatus kind, bool countsAsRestart, ActivityContext parent = default)
+    private sealed class Wait(ProcessStatus kind, bool countsAsRestart, string actor, ActivityContext parent = default)
     {
         public ProcessStatus Kind { get; } = kind;
 
         public bool CountsAsRestart { get; } = countsAsRestart;
+
+        /// <summary>Who the start is for (<see cref="ControlActor.Policy"/> for a restart by policy).</summary>
+        public string Actor { get; } = actor;
 
         /// <summary>The trace of the request the start belongs to (none for a restart by policy).</summary>
         public ActivityContext Parent { get; } = parent;
@@ -613,6 +650,9 @@ public sealed class ProcessSupervisor
         public ScriptDefinition Script { get; } = script;
 
         public DateTimeOffset StartedAt { get; set; }
+
+        /// <summary>Its number (<see cref="ProcessOutput.Run"/>).</summary>
+        public int Number { get; init; }
 
         /// <summary>Its <c>process.run</c> span (null when nobody listens).</summary>
         public Activity? Span { get; init; }

@@ -17,6 +17,7 @@ public sealed class StatusProjector
     private readonly Lock _gate = new();
     private readonly ProcessCell _cell;
     private long _shownSequence; // the line the published status shows
+    private ProcessAction? _lastAction;
     private int _lastLineScheduled;
 
     public StatusProjector(string name, NodeStatusTable table, ProcessOutput output, ProcessOptions options, TimeProvider time)
@@ -68,11 +69,24 @@ public sealed class StatusProjector
         }
     }
 
+    /// <summary>Status shows <paramref name="action"/> as the last one asked of the process, from now on.</summary>
+    public void NoteAction(ProcessAction action)
+    {
+        lock (_gate)
+        {
+            _lastAction = action;
+            if (_cell.Current is { } current)
+            {
+                PublishCore(current);
+            }
+        }
+    }
+
     private ProcessInfo PublishCore(ProcessInfo info)
     {
         var analyzer = _output.Analyzer;
         var urls = analyzer.Urls;
-        var found = (ErrorCount: analyzer.ErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray());
+        var found = (ErrorCount: analyzer.RunErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray(), Action: _lastAction);
 
         // One copy: what the output analysis found and the table's node and version go in together.
         return _table.Publish(info.Name, (info, found, _table.Node), static (s, version) => s.info with
@@ -80,6 +94,7 @@ public sealed class StatusProjector
             Node = s.Node,
             ErrorCount = s.found.ErrorCount,
             Urls = s.found.Urls,
+            LastAction = s.found.Action,
             Version = version,
         }) ?? info;
     }
@@ -101,7 +116,7 @@ public sealed class StatusProjector
             var current = _cell.Current;
             var newest = _output.Log.LastSequence;
             var analyzer = _output.Analyzer;
-            var foundMore = current is not null && (current.ErrorCount != analyzer.ErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count);
+            var foundMore = current is not null && (current.ErrorCount != analyzer.RunErrorCount || (current.Urls?.Length ?? 0) != analyzer.Urls.Count);
             if (current is not null && newest >= _output.RunFirstSequence && (newest != _shownSequence || foundMore) &&
                 _output.LastLineOfRun() is { } line)
             {

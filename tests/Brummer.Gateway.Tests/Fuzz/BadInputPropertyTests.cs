@@ -66,7 +66,7 @@ public sealed class BadInputPropertyTests(FuzzFixture fixture) : IClassFixture<F
 
     private const int Threads = 4;
 
-    public static TheoryData<string> ToolNames => ["scripts_list", "scripts_status", "scripts_run", "scripts_stop", "scripts_restart", "nodes_list", "logs_search", "logs_tail", "errors_list", "urls_list", "stack_reload"];
+    public static TheoryData<string> ToolNames => ["scripts_list", "scripts_status", "scripts_run", "scripts_stop", "scripts_restart", "nodes_list", "logs_search", "logs_tail", "errors_list", "urls_list", "stack_reload", "scripts_history", "audit_list"];
 
     private GatewayUnderTest Gateway => fixture.Gateway;
 

@@ -21,6 +21,7 @@ namespace Brummer.Grains.Logs.Detection;
 /// <param name="LastTime">When the latest occurrence started.</param>
 /// <param name="Count">How many times it happened.</param>
 /// <param name="Complete">False while the latest occurrence's block may still grow (no line has ended it yet).</param>
+/// <param name="Run">The run of the process that printed it (1 for the first start); the same error in another run is another group.</param>
 public sealed record ErrorGroup(
     string DetectorId,
     string Language,
@@ -34,7 +35,8 @@ public sealed record ErrorGroup(
     DateTimeOffset FirstTime,
     DateTimeOffset LastTime,
     int Count,
-    bool Complete);
+    bool Complete,
+    int Run = 0);
 
 /// <summary>A URL a process printed, once per origin (scheme, host, port).</summary>
 /// <param name="Url">The URL to open: as printed, trailing punctuation removed, an unspecified host

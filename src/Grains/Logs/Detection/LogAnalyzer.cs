@@ -40,6 +40,8 @@ public sealed class LogAnalyzer
     private DetectedUrl[] _urls = [];
     private long _storedChars;
     private int _errorCount;
+    private int _run; // the run whose lines are being read (ProcessOutput numbers them; 0 before the first)
+    private int _runErrorCount;
     private long _droppedGroups;
     private long _droppedUrls;
     private long _regexTimeouts;
@@ -67,6 +69,26 @@ public sealed class LogAnalyzer
 
     /// <summary>Errors seen so far, repeats included, counted as soon as a block is recognised.</summary>
     public int ErrorCount => Volatile.Read(ref _errorCount);
+
+    /// <summary>Errors seen in the current run (<see cref="BeginRun"/>), repeats included: what status shows.</summary>
+    public int RunErrorCount => Volatile.Read(ref _runErrorCount);
+
+    /// <summary>The run the lines now read belong to.</summary>
+    public int Run => Volatile.Read(ref _run);
+
+    /// <summary>
+    /// The lines that follow belong to run <paramref name="run"/>: the previous run's blocks are closed, and its errors
+    /// are grouped apart from the new run's, so an error a fix removed is not reported against the run after it.
+    /// </summary>
+    public void BeginRun(int run)
+    {
+        lock (_gate)
+        {
+            CompleteCore();
+            Volatile.Write(ref _run, run);
+            Volatile.Write(ref _runErrorCount, 0);
+        }
+    }
 
     /// <summary>Groups evicted to stay within the bounds.</summary>
     public long DroppedGroups => Interlocked.Read(ref _droppedGroups);
@@ -100,7 +122,7 @@ public sealed class LogAnalyzer
                     }
 
                     var title = block.TitleOrStart(MaxTitleLength);
-                    if (_groupsByIdentity.TryGetValue(ErrorIdentity.Of(block.Detector, title), out var entry))
+                    if (_groupsByIdentity.TryGetValue(Key(block.Run, ErrorIdentity.Of(block.Detector, title)), out var entry))
                     {
                         (repeating ??= [])[entry] = block;
                     }
@@ -187,22 +209,27 @@ public sealed class LogAnalyzer
     {
         lock (_gate)
         {
-            foreach (var stream in _streams.Values)
+            CompleteCore();
+        }
+    }
+
+    private void CompleteCore()
+    {
+        foreach (var stream in _streams.Values)
+        {
+            while (stream.Pending is { } pending)
             {
-                while (stream.Pending is { } pending)
-                {
-                    // No more lines will come: a candidate still waiting for confirm lines cannot be one.
-                    pending.Candidates.RemoveAll(d => pending.Lines.Count < 1 + d.Confirm.Count);
-                    Resolve(stream);
-                }
-
-                if (stream.Open is not null)
-                {
-                    Close(stream);
-                }
-
-                MarkBusy(stream);
+                // No more lines will come: a candidate still waiting for confirm lines cannot be one.
+                pending.Candidates.RemoveAll(d => pending.Lines.Count < 1 + d.Confirm.Count);
+                Resolve(stream);
             }
+
+            if (stream.Open is not null)
+            {
+                Close(stream);
+            }
+
+            MarkBusy(stream);
         }
     }
 
@@ -301,7 +328,7 @@ public sealed class LogAnalyzer
         }
 
         stream.Pending = null;
-        var block = new Block(detector, stream.Stream, pending.Lines[0], _options);
+        var block = new Block(detector, stream.Stream, pending.Lines[0], _options) { Run = _run };
         for (var i = 1; i < needed; i++)
         {
             block.Append(pending.Lines[i].Text, isEnd: false);
@@ -309,6 +336,7 @@ public sealed class LogAnalyzer
 
         stream.Open = block;
         Interlocked.Increment(ref _errorCount);
+        Interlocked.Increment(ref _runErrorCount);
         BlockRecognised?.Invoke(detector.Id, new LogLineView(pending.Lines[0].Sequence, pending.Lines[0].Time, stream.Stream, pending.Lines[0].Text));
         if (block.LineCount >= detector.MaxLines)
         {
@@ -405,7 +433,7 @@ public sealed class LogAnalyzer
         stream.Open = null;
         var title = block.TitleOrStart(MaxTitleLength);
         BlockClosed?.Invoke(block.ToGroup(title) with { Complete = true });
-        var identity = ErrorIdentity.Of(block.Detector, title);
+        var identity = Key(block.Run, ErrorIdentity.Of(block.Detector, title));
         if (_groupsByIdentity.TryGetValue(identity, out var entry))
         {
             entry.Count++;
@@ -425,13 +453,17 @@ public sealed class LogAnalyzer
         }
     }
 
-    /// <summary>Drops the least recently seen group, never the first one (the first error is what is asked for most).</summary>
+    /// <summary>
+    /// Drops the least recently seen group, never the current run's first one (the first error is what is asked for
+    /// most); older runs' groups, seen longest ago, go first.
+    /// </summary>
     private void Evict()
     {
-        var victim = 1;
-        for (var i = 2; i < _groups.Count; i++)
+        var kept = Math.Max(0, _groups.FindIndex(g => g.Run == _run));
+        var victim = -1;
+        for (var i = 0; i < _groups.Count; i++)
         {
-            if (_groups[i].LastSequence < _groups[victim].LastSequence)
+            if (i != kept && (victim < 0 || _groups[i].LastSequence < _groups[victim].LastSequence))
             {
                 victim = i;
             }
@@ -549,6 +581,9 @@ public sealed class LogAnalyzer
         return hostEnd <= hostStart ? url : string.Concat(url.AsSpan(0, hostStart), host, url.AsSpan(hostEnd));
     }
 
+    /// <summary>Groups are per run: the same error in two runs is two groups, each counted in its run.</summary>
+    private static string Key(int run, string identity) => string.Concat(run.ToString(System.Globalization.CultureInfo.InvariantCulture), "\u0000", identity);
+
     private bool IsMatch(Regex pattern, string text)
     {
         try
@@ -608,6 +643,9 @@ public sealed class LogAnalyzer
         public LogDetector Detector { get; }
 
         public LogSource Stream { get; }
+
+        /// <summary>The run that printed it.</summary>
+        public int Run { get; init; }
 
         public long FirstSequence { get; }
 
@@ -673,7 +711,8 @@ public sealed class LogAnalyzer
             FirstTime,
             FirstTime,
             Count: 1,
-            Complete: false);
+            Complete: false,
+            Run: Run);
     }
 
     /// <summary>A recorded group: its first occurrence's block and the latest occurrence's place.</summary>
@@ -682,6 +721,8 @@ public sealed class LogAnalyzer
         public string Identity { get; set; } = "";
 
         public int StoredChars { get; } = storedChars;
+
+        public int Run { get; } = first.Run;
 
         public int Count { get; set; } = 1;
 

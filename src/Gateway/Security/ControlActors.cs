@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Brummer.Gateway.Security;
+
+/// <summary>
+/// Who is asking, for the records nodes keep (run history, audit): the one place that names the caller of a request.
+/// A token's name when the gateway requires tokens (what a caller says of itself never overrides it); otherwise the
+/// MCP client's name, or the <c>user@host</c> the CLI sends in <see cref="Header"/>.
+/// </summary>
+public sealed class ControlActors(IHttpContextAccessor http, TokenStore tokens)
+{
+    /// <summary>The header the CLI names its user in (<c>user@host</c>).</summary>
+    public const string Header = "X-Brummer-Actor";
+
+    /// <summary>Where an MCP call leaves its client's name (clientInfo) for the services it reaches.</summary>
+    internal const string McpClientItem = "brummer.mcp-client";
+
+    private const int MaxLength = 100;
+
+    public string Current()
+    {
+        var context = http.HttpContext;
+        if (context is null)
+        {
+            return "gateway";
+        }
+
+        if (tokens.Enabled && context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } token })
+        {
+            return token;
+        }
+
+        if (context.Items[McpClientItem] is string client && Clean(client) is { } mcp)
+        {
+            return mcp;
+        }
+
+        return Clean(context.Request.Headers[Header].ToString()) ?? GatewayRoles.NameOf(context.User);
+    }
+
+    /// <summary>A caller's own words, kept printable and short: they end up in tables and logs.</summary>
+    private static string? Clean(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var kept = new string([.. text.Trim().Where(c => !char.IsControl(c)).Take(MaxLength)]);
+        return kept.Length == 0 ? null : kept;
+    }
+}
