@@ -85,7 +85,6 @@ public static class GatewayExtensions
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
         builder.Services.AddSingleton<McpSessions>();
-        builder.Services.AddSingleton<McpSessionIds>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<McpSessions>());
         // Logging is deprecated from MCP 2026-07-28 on; see McpSessions for why it is offered.
 #pragma warning disable MCP9005

@@ -88,43 +88,6 @@ public sealed class StatusPollTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Poll_OfAnInitializeClientsSession_IsAnsweredFromTheCachedBytes_UntilTheSessionIsDeleted()
-    {
-        const string Initialize = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"poller","version":"1"}}}""";
-        string session;
-        using (var initialized = await _gateway.SendAsync(_gateway.McpPost(Initialize)))
-        {
-            Assert.Equal(HttpStatusCode.OK, initialized.StatusCode);
-            session = Assert.Single(initialized.Headers.GetValues("Mcp-Session-Id"));
-        }
-
-        HttpRequestMessage InSession(HttpRequestMessage request)
-        {
-            request.Headers.Add("Mcp-Session-Id", session);
-            request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
-            return request;
-        }
-
-        using (var poll = await _gateway.SendAsync(InSession(_gateway.McpPost(Poll.Replace("ID", "5", StringComparison.Ordinal)))))
-        {
-            // The SDK answers a session's request as an event stream; the cached answer is one JSON response.
-            Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
-            Assert.Equal("application/json", poll.Content.Headers.ContentType?.MediaType);
-            using var message = JsonDocument.Parse(await poll.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-            Assert.Equal(5, message.RootElement.GetProperty("id").GetInt32());
-            Assert.Contains(message.RootElement.GetProperty("result").GetProperty("structuredContent").GetProperty("processes").EnumerateArray(), p => p.GetProperty("name").GetString() == "victim");
-        }
-
-        using (var deleted = await _gateway.SendAsync(InSession(_gateway.Request(HttpMethod.Delete, "/mcp"))))
-        {
-            Assert.True(deleted.IsSuccessStatusCode, $"DELETE answered {(int)deleted.StatusCode}");
-        }
-
-        using var afterDelete = await _gateway.SendAsync(InSession(_gateway.McpPost(Poll.Replace("ID", "6", StringComparison.Ordinal))));
-        Assert.Equal(HttpStatusCode.NotFound, afterDelete.StatusCode);
-    }
-
-    [Fact]
     public async Task Poll_IsAnsweredFromTheNewView_AfterAChange()
     {
         using (var stop = await _gateway.SendAsync(_gateway.Request(HttpMethod.Post, "/api/processes/victim/stop")))

@@ -18,62 +18,18 @@ namespace Brummer.Gateway.Tools;
 /// Anything the SDK would answer differently (a session id, a protocol revision with per-request metadata, a client
 /// that does not accept both media types) goes on to the SDK, which then answers as it always does.
 /// </summary>
-internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers answers, GatewayMetrics metrics, McpSessionIds sessions)
+internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers answers, GatewayMetrics metrics)
 {
-    private const string SessionHeader = "Mcp-Session-Id";
-
     // Revisions whose requests carry nothing the SDK would check or add to the result (later ones add _meta).
     private static readonly string[] PlainRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
-    public Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context) =>
+        context.Features.Get<McpStatusPoll>() is { } poll && Answerable(context.Request) ? AnswerAsync(context.Response, poll) : next(context);
+
+    private static bool Answerable(HttpRequest request)
     {
-        if (context.Features.Get<McpStatusPoll>() is { } poll && Answerable(context))
-        {
-            return AnswerAsync(context.Response, poll);
-        }
-
-        Watch(context);
-        return next(context);
-    }
-
-    /// <summary>Keeps <see cref="McpSessionIds"/> in step with the SDK: sessions it hands out, uses and ends.</summary>
-    private void Watch(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.Headers.TryGetValue(SessionHeader, out var id) && id.Count == 1)
-        {
-            if (HttpMethods.IsDelete(request.Method))
-            {
-                sessions.Ended(id[0]!);
-            }
-            else
-            {
-                sessions.SeenBySdk(id[0]!);
-            }
-        }
-        else if (HttpMethods.IsPost(request.Method))
-        {
-            // An initialize: the SDK names the new session in the answer's headers.
-            context.Response.OnStarting(static state =>
-            {
-                var (http, known) = ((HttpContext, McpSessionIds))state;
-                if (http.Response.StatusCode == StatusCodes.Status200OK && http.Response.Headers[SessionHeader] is [{ } started])
-                {
-                    known.Started(started, http.User);
-                }
-
-                return Task.CompletedTask;
-            }, (context, sessions));
-        }
-    }
-
-    private bool Answerable(HttpContext context)
-    {
-        var request = context.Request;
         var headers = request.Headers;
-        // A session the SDK holds (an initialize-handshake client) changes nothing in the answer; one it would refuse
-        // goes on to it, to be refused in its words.
-        if (headers.TryGetValue(SessionHeader, out var session) && (session.Count != 1 || !sessions.Accepts(session[0]!, context.User)))
+        if (headers.ContainsKey("Mcp-Session-Id"))
         {
             return false;
         }
