@@ -16,7 +16,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using ModelContextProtocol.AspNetCore;
 using OpenTelemetry.Metrics;
 
 namespace Brummer.Gateway;
@@ -84,25 +83,8 @@ public static class GatewayExtensions
             : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools), typeof(RecordTools)];
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
-        builder.Services.AddSingleton<McpSessions>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<McpSessions>());
-        // Logging is deprecated from MCP 2026-07-28 on; see McpSessions for why it is offered.
-#pragma warning disable MCP9005
-        var mcp = builder.Services.AddMcpServer(o =>
-            {
-                o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" };
-                o.Capabilities = new() { Resources = new() { Subscribe = true }, Logging = new() };
-            })
-            // Clients of the initialize handshake get a session, which is what notifications (resource updates, log
-            // messages) are sent on; clients of the 2026-07-28 revision stay stateless, as before.
-            .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients)
-            .WithListResourcesHandler(LogResources.ListAsync)
-            .WithListResourceTemplatesHandler(LogResources.ListTemplatesAsync)
-            .WithReadResourceHandler(LogResources.ReadAsync)
-            .WithSubscribeToResourcesHandler((request, ct) => request.Services!.GetRequiredService<McpSessions>().SubscribeAsync(request, ct))
-            .WithUnsubscribeFromResourcesHandler((request, ct) => request.Services!.GetRequiredService<McpSessions>().UnsubscribeAsync(request, ct))
-            .WithSetLoggingLevelHandler((request, ct) => request.Services!.GetRequiredService<McpSessions>().SetLevelAsync(request, ct))
-#pragma warning restore MCP9005
+        var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
+            .WithHttpTransport()
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
             .WithTools<LogTools>()

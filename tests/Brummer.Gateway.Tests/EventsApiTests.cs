@@ -17,25 +17,16 @@ public sealed class EventsGatewayFixture : IAsyncLifetime
 {
     public GatewayUnderTest Gateway { get; private set; } = null!;
 
-    /// <summary>When this file appears, <c>chatty</c> prints its second line.</summary>
-    public string ChattyGo { get; } = Path.Combine(Path.GetTempPath(), $"brummer-chatty-{Guid.NewGuid():N}");
-
     public async ValueTask InitializeAsync() => Gateway = await GatewayUnderTest.StartAsync(
         withTokens: true,
         moreScripts: new Dictionary<string, string>
         {
             ["server"] = Dummy.Command("say:server listening", "sleep"),
             ["later"] = Dummy.Command("say:later done", "exit:0"),
-            ["chatty"] = Dummy.Command("say:chatty first line", $"wait-file:{ChattyGo}", "say:chatty second line", "sleep"),
-            ["crashes"] = Dummy.Command("err:Error: cannot connect to db", "exit:1"),
             ["broken"] = Dummy.Command("err:TypeError: Cannot read properties of undefined (reading 'port')", "err:    at start (/app/server.js:12:7)", "err:    at main (/app/index.js:3:1)", "say:still up", "sleep"),
         });
 
-    public async ValueTask DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        File.Delete(ChattyGo);
-    }
+    public ValueTask DisposeAsync() => Gateway.DisposeAsync();
 }
 
 /// <summary>/api/events: what changes arrives as it changes, over one long response, resumable, with read tokens.</summary>

@@ -82,9 +82,8 @@ public sealed class StatusPollTests : IAsyncLifetime
 
         using var response = await _gateway.SendAsync(request);
 
-        // Initialize-handshake clients have sessions (notifications go on them): an unknown one is the SDK's 404.
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("Session", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Mcp-Session-Id", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]

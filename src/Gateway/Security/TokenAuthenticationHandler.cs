@@ -62,8 +62,7 @@ internal sealed class TokenAuthenticationHandler(
     private static AuthenticateResult Success(string name, GatewayRole role)
     {
         var identity = new ClaimsIdentity(
-            // NameIdentifier: the MCP SDK binds each stateful session to it, so one token cannot use another's session.
-            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.NameIdentifier, name), new Claim(GatewayRoles.ClaimType, role.ToWireName())],
+            [new Claim(ClaimTypes.Name, name), new Claim(GatewayRoles.ClaimType, role.ToWireName())],
             SchemeName,
             ClaimTypes.Name,
             GatewayRoles.ClaimType);
