@@ -53,6 +53,12 @@ public sealed class StatusPollTests : IAsyncLifetime
             new McpClientOptions { ProtocolVersion = "2026-07-28" },
             cancellationToken: TestContext.Current.CancellationToken);
 
+        // The two answers are compared: wait until the view has settled (the victim's first line has reached it).
+        await Eventually.UntilAsync(
+            async () => McpCalls.Structured(await cached.CallRawAsync("scripts_status")).GetProperty("processes").EnumerateArray()
+                .Any(p => p.GetProperty("name").GetString() == "victim" && p.GetProperty("last_line").GetString() == "victim started"),
+            settled => settled,
+            "the victim's first line in the status");
         var fromCache = await cached.CallRawAsync("scripts_status");
         var fromSdk = await sdk.CallRawAsync("scripts_status");
 
