@@ -13,6 +13,29 @@ public sealed class McpStdioTests
 {
     private static string Port() => Silo.FreePort.Next().ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A free port below the kernel's ephemeral range (32768 and up by default), for a test that binds it, lets it go
+    /// and binds it again: a port from that range can be handed meanwhile to any outgoing connection or another test's
+    /// <see cref="Silo.FreePort"/> (CI saw "address already in use" on the second bind).
+    /// </summary>
+    private static string PortToBindTwice()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port.ToString(CultureInfo.InvariantCulture);
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+                // Taken: try another.
+            }
+        }
+    }
+
     /// <summary>Starts <c>dotnet brummer.dll mcp --gateway URL</c> through the official client's stdio transport.</summary>
     private static Task<McpClient> ConnectStdioAsync(string gateway, params string[] extra) => McpClient.CreateAsync(
         new StdioClientTransport(new StdioClientTransportOptions
@@ -118,7 +141,7 @@ public sealed class McpStdioTests
     [Fact]
     public async Task McpStdio_NoGatewayYet_SaysHowToStartOne_ThenReconnectsOnceItRuns()
     {
-        var port = Port();
+        var port = PortToBindTwice();
         var gateway = $"http://127.0.0.1:{port}";
         await using var stdio = await ConnectStdioAsync(gateway);
 
@@ -144,7 +167,7 @@ public sealed class McpStdioTests
     public async Task McpStdio_GatewayRestarted_NextCallReachesTheNewOneWithoutAnError()
     {
         using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
-        var port = Port();
+        var port = PortToBindTwice();
         await using var stdio = await ConnectStdioAsync($"http://127.0.0.1:{port}");
         await using (var first = BrummerProcess.Start("up", "--dir", stack.Path, "--port", port, "--node", "first"))
         {
