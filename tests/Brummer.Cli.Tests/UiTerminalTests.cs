@@ -38,14 +38,19 @@ public sealed class UiTerminalTests
         await tmux.SendKeysAsync("Down");
         await tmux.PaneUntilAsync(p => Row(p, "web")?.StartsWith('>') == true, "web selected");
         await tmux.SendKeysAsync("r");
-        var running = await tmux.PaneUntilAsync(p => Row(p, "web")?.Contains("running", StringComparison.Ordinal) == true, "web shown running");
+        var running = await tmux.PaneUntilAsync(
+            p => Row(p, "web")?.Contains("running", StringComparison.Ordinal) == true && p.Contains("web on solo is", StringComparison.Ordinal),
+            "web shown running and the run answered");
         var webWhileShownRunning = await StatusAsync(http, "web");
         await tmux.SendKeysAsync("Enter");
         var log = await tmux.PaneUntilAsync(p => p.Contains("output of web on solo", StringComparison.Ordinal) && p.Contains("\nweb listening", StringComparison.Ordinal), "web's output followed");
         await tmux.SendKeysAsync("Escape");
         await tmux.PaneUntilAsync(p => Row(p, "web")?.StartsWith('>') == true, "back to the table, web still selected");
         await tmux.SendKeysAsync("s");
-        var stopped = await tmux.PaneUntilAsync(p => Row(p, "web")?.Contains("stopped", StringComparison.Ordinal) == true, "web shown stopped");
+        // The table may show the stop (from its poll) before the stop call's answer reaches the status line: wait for both.
+        var stopped = await tmux.PaneUntilAsync(
+            p => Row(p, "web")?.Contains("stopped", StringComparison.Ordinal) == true && p.Contains("stop: web on solo", StringComparison.Ordinal),
+            "web shown stopped and the stop answered");
         var webAfterShownStopped = await StatusAsync(http, "web");
         await tmux.SendKeysAsync("q");
         await Eventually.UntilAsync(tmux.HasSessionAsync, alive => !alive, "the tmux session to end after q");
