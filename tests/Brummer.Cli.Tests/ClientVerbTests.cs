@@ -101,17 +101,21 @@ public sealed class ClientVerbTests(TokenGatewayFixture gateway) : IClassFixture
     }
 
     [Fact]
-    public async Task RunWaitReady_ReturnsOnceTheReadinessProbePasses_NotWhenTheProcessStarts()
+    public async Task RunAndRestartWaitReady_ReturnOnceTheReadinessProbePasses_NotWhenTheProcessStarts()
     {
         var early = await BrummerProcess.RunAsync(gateway.Environment, "run", "db", "--wait", "ready", "--timeout", "1");
         await File.WriteAllTextAsync(TokenGatewayFixture.DbMayStart, "go", TestContext.Current.CancellationToken);
         var ready = await BrummerProcess.RunAsync(gateway.Environment, "run", "db", "--wait", "ready", "--timeout", "120");
         var status = await BrummerProcess.RunAsync(gateway.Environment, "status", "--name", "db");
+        var restarted = await BrummerProcess.RunAsync(gateway.Environment, "restart", "db", "--wait", "ready", "--timeout", "120", "--json");
 
         Assert.Equal(1, early.ExitCode);
         Assert.StartsWith("brummer: 'db' on node 'solo'", early.Output, StringComparison.Ordinal);
         Assert.True(ready.ExitCode == 0, ready.Output);
         Assert.Matches(@"solo\s+db\s+running\s+ready", status.Output);
+        Assert.True(restarted.ExitCode == 0, restarted.Output);
+        var process = System.Text.Json.JsonDocument.Parse(restarted.Output).RootElement.GetProperty("process");
+        Assert.Equal(("running", "ready"), (process.GetProperty("status").GetString(), process.GetProperty("health").GetString()));
     }
 
     [Fact]

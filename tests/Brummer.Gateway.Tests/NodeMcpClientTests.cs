@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Brummer.Tests;
 
@@ -11,14 +10,11 @@ namespace Brummer.Gateway.Tests;
 [Collection(ClusterTests.Name)]
 public sealed class NodeMcpClientTests(ClusterFixture cluster)
 {
-    private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../mcp-node-client"));
-
     [Fact]
     public async Task TypeScriptSdkClient_ListsToolsAndRunsStatusStop()
     {
-        await EnsureInstalledAsync();
-
-        var output = await RunNodeAsync(
+        var output = await NodeMcpClient.RunAsync(
+            "client.mjs",
             new Uri(cluster.BaseUrl, "/mcp").ToString(),
             "scripts_run", """{"name":"churn16"}""",
             "wait_for", """{"name":"churn16","condition":"ready"}""",
@@ -35,39 +31,5 @@ public sealed class NodeMcpClientTests(ClusterFixture cluster)
         Assert.Equal("stopped", results[3].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
         Assert.True(results[4].GetProperty("isError").GetBoolean());
         Assert.Contains("Unknown script 'nope'", results[4].GetProperty("text").GetString(), StringComparison.Ordinal);
-    }
-
-    /// <summary>Installs the pinned SDK (package-lock.json) once, so the README's test command works on a fresh clone.</summary>
-    private static async Task EnsureInstalledAsync()
-    {
-        if (Directory.Exists(Path.Combine(ClientDirectory, "node_modules", "@modelcontextprotocol", "sdk")))
-        {
-            return;
-        }
-
-        var (code, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"]);
-        Assert.True(code == 0, $"npm ci failed in {ClientDirectory}:\n{output}");
-    }
-
-    private static async Task<string> RunNodeAsync(params string[] args)
-    {
-        var (code, output) = await RunAsync("node", ["client.mjs", .. args]);
-        Assert.True(code == 0, $"node client failed:\n{output}");
-        return output.Trim().Split('\n')[^1];
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string program, string[] args)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -107,7 +107,7 @@ public sealed class WaitApiTests(WaitGatewayFixture fixture) : IClassFixture<Wai
     [InlineData("GET", "/api/processes/fresh/wait?for=up", "'for' must be running, ready, exited, succeeded or failed; got 'up'.")]
     [InlineData("GET", "/api/processes/fresh/wait?for=ready&timeout=soon", "'timeout' must be a whole number; got 'soon'.")]
     [InlineData("GET", "/api/processes/fresh/wait?for=ready&timeout=601", "'timeout' must be between 0 and 600 seconds (default 30); got 601. To wait longer, wait again.")]
-    [InlineData("POST", "/api/processes/fresh/stop?wait=ready", "'wait' and 'timeout' apply to run only; 'stop' answers once it is done.")]
+    [InlineData("POST", "/api/processes/fresh/stop?wait=ready", "'wait' and 'timeout' apply to run and restart only; stop answers once the process is gone.")]
     [InlineData("POST", "/api/processes/fresh/run?timeout=5", "'timeout' applies only with 'wait' (ready or running): it bounds the wait after the start.")]
     [InlineData("POST", "/api/processes/fresh/run?wait=succeeded", "'wait' must be ready or running")]
     public async Task Api_BadWaitArguments_Are400AndStartNothing(string method, string path, string detail)

@@ -114,7 +114,7 @@ internal static class ClientCommands
             Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
             WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
-            Control("restart", "Stops a script if it runs, then starts it again.", gateway, json, nodeFilter)];
+            Control("restart", "Stops a script if it runs, then starts it again; with --wait, returns once the new run is ready or running.", gateway, json, nodeFilter)];
     }
 
     private static string Describe(ReloadDto node)
@@ -133,11 +133,12 @@ internal static class ClientCommands
     {
         var name = new Argument<string>("NAME") { Description = "The script name (see `brummer scripts`)." };
         var command = new Command(action, description) { name, json, node };
-        // Only a run can wait: for its process to be ready (probe passed, or running without one) or running.
+        // A run or restart can wait: for its (new) process to be ready (probe passed, or running without one) or running.
+        var waits = action != "stop";
         var wait = new Option<string?>("--wait") { Description = "Return only once the process is ready (its readiness probe passed, or it runs and has none) or running; exits 1 if it fails first or the timeout passes." };
         wait.AcceptOnlyFromAmong("ready", "running");
         var timeout = WaitCommand.TimeoutOption();
-        if (action == "run")
+        if (waits)
         {
             command.Options.Add(wait);
             command.Options.Add(timeout);
@@ -148,12 +149,12 @@ internal static class ClientCommands
             var script = Uri.EscapeDataString(parse.GetValue(name)!);
             var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
             var query = string.Empty;
-            if (action == "run" && parse.GetValue(wait) is { } condition)
+            if (waits && parse.GetValue(wait) is { } condition)
             {
                 http.Timeout = WaitCommand.AnswerTime(parse.GetValue(timeout));
                 query = Query(("wait", condition), ("timeout", parse.GetValue(timeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
-            else if (action == "run" && parse.GetValue(timeout) is not null)
+            else if (waits && parse.GetValue(timeout) is not null)
             {
                 throw new GatewayError("--timeout applies only with --wait ready|running.");
             }

@@ -248,16 +248,16 @@ public static class ProcessesApi
 
     private static async Task<object> ControlAsync(ScriptsService s, WaitService w, string action, string name, string? node, string? wait, string? timeout, CancellationToken ct)
     {
-        if (action != "run" && (wait is not null || timeout is not null))
+        if (action == "stop" && (wait is not null || timeout is not null))
         {
-            throw new GatewayException(GatewayErrorKind.BadRequest, $"'wait' and 'timeout' apply to run only; {InputText.Quote(action)} answers once it is done.");
+            throw new GatewayException(GatewayErrorKind.BadRequest, "'wait' and 'timeout' apply to run and restart only; stop answers once the process is gone.");
         }
 
         return action switch
         {
             "run" => await w.RunAsync(s, name, node, wait, QueryValues.Int(timeout, "timeout"), "timeout", ct),
             "stop" => await s.StopAsync(name, node, ct),
-            "restart" => await s.RestartAsync(name, node, ct),
+            "restart" => await w.RestartAsync(s, name, node, wait, QueryValues.Int(timeout, "timeout"), "timeout", ct),
             _ => throw new GatewayException(GatewayErrorKind.NotFound, $"Unknown action {InputText.Quote(action)}: use run, stop or restart."),
         };
     }

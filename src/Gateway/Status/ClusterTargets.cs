@@ -46,7 +46,7 @@ public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOpt
 
     private ProcessTarget Script(ClusterView view, string name, string? node)
     {
-        var target = RequireNode(view, node ?? DefaultNode(view));
+        var target = RequireNode(view, node ?? DefaultNode(view, name));
         return target.HasScript(name) ? new ProcessTarget(target, name) : throw UnknownScript(view, name, target.Name);
     }
 
@@ -82,18 +82,29 @@ public sealed class ClusterTargets(ClusterStatusCache cache, IOptions<GatewayOpt
         }
     }
 
-    private string DefaultNode(ClusterView view)
+    /// <summary>
+    /// The node a request that names none means: the configured default, the only node, or the only node that has
+    /// <paramref name="name"/> (a script that runs on one machine of several needs no node to be named).
+    /// </summary>
+    private string DefaultNode(ClusterView view, string name)
     {
         if (options.Value.DefaultNode is { Length: > 0 } configured)
         {
             return configured;
         }
 
-        return view.Nodes.Length switch
+        if (view.Nodes.Length == 1)
         {
-            1 => view.Nodes[0].Name,
-            0 => throw NoNodes(),
-            _ => throw new GatewayException(GatewayErrorKind.BadRequest, $"'node' is required when several nodes are up. Nodes: {NodeNames(view)}."),
+            return view.Nodes[0].Name;
+        }
+
+        var having = view.Nodes.Where(n => n.HasScript(name)).Select(n => n.Name).ToList();
+        return having.Count switch
+        {
+            1 => having[0],
+            0 when view.Nodes.IsEmpty => throw NoNodes(),
+            0 => throw UnknownScript(view, name, node: null),
+            _ => throw new GatewayException(GatewayErrorKind.BadRequest, $"'node' is required: {InputText.Quote(name)} is on nodes {string.Join(", ", having)}. Pass one of them (scripts_status shows how each is doing)."),
         };
     }
 

@@ -36,10 +36,15 @@ public sealed class ControlTools(ScriptsService scripts, WaitService waits)
         scripts.StopAsync(name, node, cancellationToken);
 
     [McpServerTool(Name = "scripts_restart", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]
-    [Description("Stops a script if it runs (whole tree), then starts it again; restarts counts up. Use it after changing code a dev server does not reload.")]
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
+    [Description("Stops a script if it runs (whole tree), then starts it again; restarts counts up. Use it after fixing what made it fail, or after changing code a dev server does not reload. " +
+        "With wait: ready (or running) it returns only once the new run serves, so one call restarts a service and waits for it; if it fails first or is not ready within timeout_seconds the answer is an error saying so.")]
     public Task<ProcessResult> Restart(
-        [Description("The script name.")] string name,
+        [Description("The script name, as listed by scripts_list.")] string name,
         [Description(ScriptTools.NodeDescription)] string? node = null,
+        [Description("ready or running: return only once the new run is. Omit to return as soon as it is started.")] string? wait = null,
+        [Description("With wait: " + WaitTools.TimeoutDescription)] int? timeout_seconds = null,
+        IProgress<ProgressNotificationValue>? progress = null,
         CancellationToken cancellationToken = default) =>
-        scripts.RestartAsync(name, node, cancellationToken);
+        waits.RestartAsync(scripts, name, node, wait, timeout_seconds, "timeout_seconds", cancellationToken, McpWaitProgress.From(progress));
 }

@@ -28,7 +28,7 @@ public sealed class LogTools(LogsService logs)
     [Description("The last lines of one script's output, oldest first. To follow a process, call it again with after_seq set to the last_seq of the previous answer: you get only the lines printed since (none if nothing new).")]
     public Task<LogTailResult> Tail(
         [Description("The script name.")] string name,
-        [Description("Node (machine) name. Omit to use the default node.")] string? node = null,
+        [Description(ScriptTools.NodeDescription)] string? node = null,
         [Description("How many of the last lines (default 100, 1 to 1000).")] int? lines = null,
         [Description("Only lines after this sequence number (the last_seq of a previous answer).")] long? after_seq = null,
         CancellationToken cancellationToken = default) =>

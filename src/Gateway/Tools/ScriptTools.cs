@@ -13,7 +13,7 @@ namespace Brummer.Gateway.Tools;
 [McpServerToolType]
 public sealed class ScriptTools(ScriptsService scripts, StatusAnswers answers)
 {
-    internal const string NodeDescription = "Node (machine) name from nodes_list. Omit to use the default node (the only one, or the gateway's configured default).";
+    internal const string NodeDescription = "Node (machine) name from nodes_list. May be omitted when the script is on one node only (or the gateway has a configured default node); required when it is on several.";
 
     [McpServerTool(Name = "scripts_list", ReadOnly = true, UseStructuredContent = true)]
     [Description("Lists the scripts that can be run, on every node or on one node. Use it to learn valid names before scripts_run.")]
@@ -25,7 +25,8 @@ public sealed class ScriptTools(ScriptsService scripts, StatusAnswers answers)
     [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "The parameter name is the MCP argument name: snake_case like the whole contract.")]
     [Description("Status of the processes of every script that has run, on every node: status, health, pid, times, exit code, restarts, last output line, what it waits for; and each node's freshness. " +
         "Cheap (answered from the gateway's cache, no node is called): poll it freely. To keep answers small, narrow them: status (e.g. failed,restarting or !running) " +
-        "and changed_since (the cursor of your previous answer: only the processes that changed after it).")]
+        "and changed_since (the cursor of your previous answer: only the processes that changed after it). Is anything failing anywhere? status: failed,restarting,lost; " +
+        "then errors_list (name, node) for what it printed, and scripts_restart with wait: ready to bring it back.")]
     public CallToolResult Status(
         [Description("Only this script. Omit for all.")] string? name = null,
         [Description("Only this node. Omit for all nodes.")] string? node = null,

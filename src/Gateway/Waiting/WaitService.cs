@@ -61,6 +61,27 @@ public sealed class WaitService(ClusterStatusCache cache, ClusterTargets targets
     }
 
     /// <summary>
+    /// A restart on request that may then wait (<c>wait</c>: ready or running) for the new run to serve: what an agent
+    /// does after a fix, in one call. The wait's arguments are checked before anything is stopped.
+    /// </summary>
+    public async Task<ProcessResult> RestartAsync(
+        ScriptsService scripts, string? name, string? node, string? wait, int? timeoutSeconds, string timeoutArgument, CancellationToken cancellationToken, IProgress<WaitProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(scripts);
+        var condition = WaitConditions.ParseForRun(wait, "wait");
+        var timeout = RunTimeout(condition, timeoutSeconds, timeoutArgument);
+        var restart = await scripts.RestartAsync(name, node, cancellationToken);
+        if (condition is null)
+        {
+            return restart;
+        }
+
+        LanePermit.ReleaseFor(http.HttpContext);
+        var (process, _) = await UntilAsync(restart.Process.Node, restart.Process.Name, condition.Value, timeout!.Value, $"was restarted{Pid(restart.Process.Pid)}", progress, cancellationToken);
+        return restart with { Process = process.ToDto() };
+    }
+
+    /// <summary>
     /// After a run (an operate action, in the control lane): gives the control lane its permit back, then waits for the
     /// started process to be running or ready. The answer is the run's, with the process as it was when ready.
     /// </summary>
