@@ -85,6 +85,24 @@ public sealed class UpCommandTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--silo-port")]
+    [InlineData("--gateway-port")]
+    public async Task Node_PortInUse_OneLineNamingTheOption_AndUsageExitCode_BeforeStartingAnything(string option)
+    {
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("sleep") });
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        var other = option == "--silo-port" ? "--gateway-port" : "--silo-port";
+
+        var (exitCode, output) = await BrummerProcess.RunAsync(
+            "node", "--name", "n", "--dir", stack.Path, "--cluster", $"dev://127.0.0.1:{port}", option, port, other, "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"brummer: port {port} ({option}) on 127.0.0.1 is already in use (another node on this machine?). Pass {option} to use another.", output);
+    }
+
     [Fact]
     public async Task Up_PortInUse_OneLineAndUsageExitCode_BeforeStartingAnything()
     {

@@ -106,6 +106,17 @@ internal static class NodeCommand
 
         // Resolved here so that what the node prints is the port it really uses.
         options = options with { SiloPort = FreePort.OrNext(options.SiloPort), GatewayPort = FreePort.OrNext(options.GatewayPort) };
+        // Asked before any host is built: a busy port then costs one line and an instant exit, not a silo's start,
+        // its error logs and its shutdown.
+        foreach (var (port, option) in new[] { (options.SiloPort, "--silo-port"), (options.GatewayPort, "--gateway-port") })
+        {
+            if (ListenPort.IsTaken(options.Advertise, port))
+            {
+                return CommandOutput.Fail(
+                    $"port {port} ({option}) on {options.Advertise} is already in use (another node on this machine?). Pass {option} to use another.");
+            }
+        }
+
         if (exposed)
         {
             CommandOutput.Warn(
