@@ -361,7 +361,7 @@ function renderProcesses() {
   $('empty').hidden = all.length > 0;
   const failing = all.filter((r) => r.process?.status === 'failed').length;
   const running = all.filter((r) => r.process?.status === 'running').length;
-  $('summary').textContent = `${all.length} script${all.length === 1 ? '' : 's'} on ${state.nodes.size} node${state.nodes.size === 1 ? '' : 's'}: ${running} running, ${failing} failed`;
+  $('summary').textContent = `${plural(all.length, 'script')} on ${plural(state.nodes.size, 'node')}: ${running} running, ${failing} failed`;
 }
 
 const statusOf = (r) => r.process?.status ?? NOT_RUN;
@@ -433,6 +433,8 @@ function controls(r, status) {
     button('restart', hasRun && status !== 'lost'),
   );
 }
+
+const plural = (count, noun) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 function time(iso) {
   if (!iso) return '';
@@ -543,7 +545,7 @@ function renderPanel() {
   $('panel-state').replaceChildren(stateBadge(status));
   const p = r.process;
   $('panel-detail').textContent = p
-    ? [p.pid ? `pid ${p.pid}` : null, `${p.restarts} restarts`, `${p.error_count} errors`, p.run ? `run ${p.run}` : null].filter(Boolean).join(' · ')
+    ? [p.pid ? `pid ${p.pid}` : null, plural(p.restarts, 'restart'), plural(p.error_count, 'error'), p.run ? `run ${p.run}` : null].filter(Boolean).join(' · ')
     : r.script?.command ?? '';
   $('panel-controls').replaceChildren(controls(r, status) ?? '');
   const outcome = state.outcomes.get(k);
