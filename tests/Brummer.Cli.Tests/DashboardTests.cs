@@ -50,6 +50,7 @@ public sealed class DashboardTests
             await Row(page.Page, "web").Locator("button[data-action='run']").ClickAsync();
             await Expect(Row(page.Page, "web").Locator(".state")).ToHaveTextAsync("running");
             await Expect(Row(page.Page, "web").Locator(".outcome")).ToContainTextAsync("run: running (pid");
+            await Expect(Row(page.Page, "web").Locator(".last-action")).ToContainTextAsync("run by dashboard"); // recorded as the page's action
             var webWhileShownRunning = await StatusAsync(http, "web");
 
             // Open it: its output, then a line it prints later.
