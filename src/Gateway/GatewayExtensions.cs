@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Brummer.Gateway.Apis;
+using Brummer.Gateway.Dashboard;
 using Brummer.Gateway.Events;
 using Brummer.Gateway.Nodes;
 using Brummer.Gateway.Security;
@@ -152,6 +153,7 @@ public static class GatewayExtensions
         // Behind the same browser guard and token rules as the API's reads: a scraper sends a read token when tokens are on.
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read));
         app.MapProcessesApi(settings.ReadOnly);
+        app.MapDashboard(settings.ReadOnly);
         // The API's description, to whoever may read the API.
         app.MapOpenApi(OpenApiDocumentation.Path)
             .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Read))

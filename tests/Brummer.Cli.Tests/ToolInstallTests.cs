@@ -56,6 +56,9 @@ public sealed class ToolInstallTests : IDisposable
         var status = await BrummerProcess.RunInstalledAsync(brummer, "status", "--gateway", gateway);
         var json = await BrummerProcess.RunInstalledAsync(brummer, "status", "--json", "--gateway", gateway);
         var pid = JsonDocument.Parse(json.Output).RootElement.GetProperty("processes")[0].GetProperty("pid").GetInt32();
+        using var http = new HttpClient { BaseAddress = new Uri(gateway) };
+        var dashboard = await http.GetStringAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken);
+        using var dashboardScript = await http.GetAsync(new Uri("/dashboard/app.js", UriKind.Relative), TestContext.Current.CancellationToken);
         var tree = OsProcesses.GroupMembers(pid);
         var exitCode = await up.TerminateAsync();
 
@@ -69,6 +72,8 @@ public sealed class ToolInstallTests : IDisposable
         Assert.True(status.ExitCode == 0, status.Output);
         Assert.Matches(@"NODE\s+NAME\s+STATUS", status.Output);
         Assert.Matches(@"solo\s+web\s+running", status.Output);
+        Assert.Contains("<script type=\"module\" src=\"/dashboard/app.js\"></script>", dashboard, StringComparison.Ordinal); // the web dashboard, embedded in the package
+        Assert.Equal(System.Net.HttpStatusCode.OK, dashboardScript.StatusCode);
         Assert.Contains(pid, tree);
         Assert.Equal(0, exitCode);
         Assert.False(OsProcesses.IsAlive(up.Pid), $"brummer up (pid {up.Pid}) is still alive");
