@@ -15,7 +15,24 @@ public sealed class ControlActors(IHttpContextAccessor http, TokenStore tokens)
     /// <summary>Where an MCP call leaves its client's name (clientInfo) for the services it reaches.</summary>
     internal const string McpClientItem = "brummer.mcp-client";
 
+    private const string ForceItem = "brummer.force";
+
     private const int MaxLength = 100;
+
+    /// <summary>
+    /// The caller passed <c>force: true</c>: this request's control calls act over someone else's claim on a process,
+    /// and the node records that they did. Kept with the request, like the caller's name.
+    /// </summary>
+    public void Force(bool? force)
+    {
+        if (force is true && http.HttpContext is { } context)
+        {
+            context.Items[ForceItem] = true;
+        }
+    }
+
+    /// <summary>Whether this request acts over others' claims (<see cref="Force"/>).</summary>
+    public bool Forced => http.HttpContext?.Items[ForceItem] is true;
 
     public string Current()
     {
