@@ -110,7 +110,7 @@ internal static class ClientCommands
             return result.Nodes.Any(n => n.Error is not null) ? throw new GatewayError(text) : text;
         }));
 
-        return [status, scripts, nodes, urls, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), AuditCommand.Create(gateway, nodeFilter, json),
+        return [status, scripts, nodes, urls, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), AuditCommand.Create(gateway, nodeFilter, json), HistoryCommand.Create(gateway, nodeFilter, json),
             Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
             WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
