@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Brummer.Grains.Abstractions;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed record ProcessClaim(
 
     /// <summary>"claimed by X until T: note", the words every refusal and status line uses.</summary>
     public string Describe() =>
-        $"claimed by {By} until {Until.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}{(string.IsNullOrEmpty(Note) ? string.Empty : ": " + Note)}";
+        string.Create(CultureInfo.InvariantCulture, $"claimed by {By} until {Until.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}{(string.IsNullOrEmpty(Note) ? string.Empty : ": " + Note)}");
 }
 
 /// <summary>What a claim or release left: the claim now held (or released), and the process's view to publish at once.</summary>

@@ -73,7 +73,7 @@ internal static class ClaimCommand
     public static string Describe(ClaimDto claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        return $"claimed by {claim.By} until {claim.Until.ToLocalTime():yyyy-MM-dd HH:mm:ss}{(claim.Note is { Length: > 0 } text ? ": " + text : string.Empty)}";
+        return string.Create(CultureInfo.InvariantCulture, $"claimed by {claim.By} until {claim.Until.ToLocalTime():yyyy-MM-dd HH:mm:ss}{(claim.Note is { Length: > 0 } text ? ": " + text : string.Empty)}");
     }
 
     private static string Target(ParseResult parse, Argument<string> name, Option<string?> node)
