@@ -24,6 +24,18 @@ public interface IProcessGrain : IGrainWithStringKey
     /// <summary>Stops the script if it runs, then runs it again, counting the restart.</summary>
     [Alias("restart"), ResponseTimeout("01:05:00")]
     Task<ProcessInfo> RestartAsync(ControlDeadline? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps others' hands off the process for <paramref name="duration"/>: their run, stop and restart are refused
+    /// (<see cref="ProcessClaimedException"/>) unless forced. The caller (<see cref="ControlActor.Key"/>) may renew its
+    /// own claim; taking over someone else's needs <see cref="ControlActor.ForceKey"/>.
+    /// </summary>
+    [Alias("claim")]
+    Task<ClaimAnswer> ClaimAsync(TimeSpan duration, string? note);
+
+    /// <summary>Ends the caller's claim; someone else's only when forced. Releasing an unclaimed process changes nothing.</summary>
+    [Alias("release")]
+    Task<ClaimAnswer> ReleaseAsync();
 }
 
 /// <summary>

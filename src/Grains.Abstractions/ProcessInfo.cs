@@ -11,6 +11,7 @@ namespace Brummer.Grains.Abstractions;
 /// <param name="ErrorCount">Errors detected in the current run's output (repeats included).</param>
 /// <param name="LastAction">The last run, stop or restart asked of it: by whom and when.</param>
 /// <param name="Run">The current (or last) run's number on its node: 1 for the first start; 0 before it.</param>
+/// <param name="Claim">Who keeps others' hands off it, until when (<see cref="ProcessClaim"/>); null when nobody does. Readers compare its <c>Until</c> with now.</param>
 [GenerateSerializer, Immutable, Alias("brummer.process-info")]
 public sealed record ProcessInfo(
     [property: Id(0)] string Node,
@@ -30,7 +31,8 @@ public sealed record ProcessInfo(
     [property: Id(14)] string? WaitingFor = null,
     [property: Id(15)] DateTimeOffset? NextRestartAt = null,
     [property: Id(16)] int Run = 0,
-    [property: Id(17)] ProcessAction? LastAction = null);
+    [property: Id(17)] ProcessAction? LastAction = null,
+    [property: Id(18)] ProcessClaim? Claim = null);
 
 /// <summary>A runnable script a node discovered.</summary>
 /// <param name="Command">What the script does, as written in its source (e.g. <c>node server.js</c>).</param>

@@ -41,6 +41,9 @@ public static class ControlActor
     /// <summary>The request-context key the gateway sets to the caller's name before a control call.</summary>
     public const string Key = "brummer-actor";
 
+    /// <summary>The request-context key the gateway sets to true when the caller acts over someone else's claim (force: true).</summary>
+    public const string ForceKey = "brummer-force";
+
     /// <summary>A restart the process's restart policy made.</summary>
     public const string Policy = "policy";
 

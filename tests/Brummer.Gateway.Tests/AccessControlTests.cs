@@ -20,7 +20,7 @@ public sealed class TokenGatewayFixture : IAsyncLifetime
 /// <summary>Tokens and roles, through the official MCP client and the JSON API, as each kind of caller meets them.</summary>
 public sealed class AccessControlTests(TokenGatewayFixture fixture) : IClassFixture<TokenGatewayFixture>
 {
-    private static readonly string[] ControlTools = ["scripts_restart", "scripts_run", "scripts_stop"];
+    private static readonly string[] ControlTools = ["scripts_claim", "scripts_release", "scripts_restart", "scripts_run", "scripts_stop"];
 
     private GatewayUnderTest Gateway => fixture.Gateway;
 

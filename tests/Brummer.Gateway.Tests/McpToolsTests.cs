@@ -6,7 +6,7 @@ namespace Brummer.Gateway.Tests;
 [Collection(ClusterTests.Name)]
 public sealed class McpToolsTests(ClusterFixture cluster)
 {
-    private static readonly string[] Tools = ["audit_list", "errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_history", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "stack_reload", "urls_list", "wait_for"];
+    private static readonly string[] Tools = ["audit_list", "errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_claim", "scripts_history", "scripts_list", "scripts_release", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "stack_reload", "urls_list", "wait_for"];
 
     [Fact]
     public async Task ToolsList_HasEveryToolWithDescriptions()

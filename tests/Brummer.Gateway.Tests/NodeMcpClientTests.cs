@@ -23,7 +23,7 @@ public sealed class NodeMcpClientTests(ClusterFixture cluster)
             "scripts_run", """{"name":"nope"}""");
 
         var root = JsonDocument.Parse(output).RootElement;
-        Assert.Equal(["audit_list", "errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_history", "scripts_list", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "stack_reload", "urls_list", "wait_for"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(["audit_list", "errors_list", "logs_search", "logs_tail", "nodes_list", "scripts_claim", "scripts_history", "scripts_list", "scripts_release", "scripts_restart", "scripts_run", "scripts_status", "scripts_stop", "stack_reload", "urls_list", "wait_for"], root.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal("running", results[0].GetProperty("structured").GetProperty("process").GetProperty("status").GetString());
         Assert.Equal("ready", results[1].GetProperty("structured").GetProperty("condition").GetString());

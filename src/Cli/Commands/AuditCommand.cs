@@ -11,7 +11,7 @@ internal static class AuditCommand
     public static Command Create(GatewayAccess gateway, Option<string?> node, Option<bool> json)
     {
         var limit = new Option<int?>("--limit") { Description = "Most entries to show (default 50, 1 to 1000)." };
-        var command = new Command("audit", "Shows who ran, stopped, restarted or reloaded what on every node (or --node), newest first.") { node, limit, json };
+        var command = new Command("audit", "Shows who ran, stopped, restarted, reloaded, claimed or released what on every node (or --node), newest first.") { node, limit, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
             var query = ClientCommands.Query(("node", parse.GetValue(node)), ("limit", parse.GetValue(limit)?.ToString(CultureInfo.InvariantCulture)));
@@ -23,7 +23,7 @@ internal static class AuditCommand
 
             var result = JsonSerializer.Deserialize<AuditResult>(body)!;
             var lines = result.Entries.Select(e =>
-                $"{e.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {e.By}  {e.Action}  {e.Node}{(e.Name is null ? string.Empty : "/" + e.Name)}  {e.Outcome}").ToList();
+                $"{e.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {e.By}  {e.Action}  {e.Node}{(e.Name is null ? string.Empty : "/" + e.Name)}  {e.Outcome}{(e.ForcedOver is { } over ? $" (forced over {over}'s claim)" : string.Empty)}").ToList();
             if (result.UnreachableNodes.Count > 0)
             {
                 lines.Add($"(not asked: {string.Join(", ", result.UnreachableNodes)} — lost or not answering)");

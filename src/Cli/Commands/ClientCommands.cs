@@ -110,11 +110,13 @@ internal static class ClientCommands
             return result.Nodes.Any(n => n.Error is not null) ? throw new GatewayError(text) : text;
         }));
 
-        return [status, scripts, nodes, urls, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), AuditCommand.Create(gateway, nodeFilter, json),
+        return [status, scripts, nodes, urls, reload, LogsCommand.Create(gateway, nodeFilter), LogsCommand.CreateErrors(gateway, nodeFilter, json), AuditCommand.Create(gateway, nodeFilter, json), HistoryCommand.Create(gateway, nodeFilter, json),
             Control("run", "Starts a script (no-op if it is already running); with --wait, returns once it is ready or running.", gateway, json, nodeFilter),
             WaitCommand.Create(gateway, json, nodeFilter),
             Control("stop", "Stops a script and its whole process tree.", gateway, json, nodeFilter),
-            Control("restart", "Stops a script if it runs, then starts it again; with --wait, returns once the new run is ready or running.", gateway, json, nodeFilter)];
+            Control("restart", "Stops a script if it runs, then starts it again; with --wait, returns once the new run is ready or running.", gateway, json, nodeFilter),
+            ClaimCommand.CreateClaim(gateway, nodeFilter, json),
+            ClaimCommand.CreateRelease(gateway, nodeFilter, json)];
     }
 
     private static string Describe(ReloadDto node)
@@ -138,6 +140,8 @@ internal static class ClientCommands
         var wait = new Option<string?>("--wait") { Description = "Return only once the process is ready (its readiness probe passed, or it runs and has none) or running; exits 1 if it fails first or the timeout passes." };
         wait.AcceptOnlyFromAmong("ready", "running");
         var timeout = WaitCommand.TimeoutOption();
+        var force = ClaimCommand.ForceOption("Act even though someone else claimed the process (`brummer claim`); the audit records whose claim you overrode.");
+        command.Options.Add(force);
         if (waits)
         {
             command.Options.Add(wait);
@@ -148,11 +152,12 @@ internal static class ClientCommands
         {
             var script = Uri.EscapeDataString(parse.GetValue(name)!);
             var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
-            var query = string.Empty;
+            var forced = ("force", parse.GetValue(force) ? "true" : null);
+            var query = Query(forced);
             if (waits && parse.GetValue(wait) is { } condition)
             {
                 http.Timeout = WaitCommand.AnswerTime(parse.GetValue(timeout));
-                query = Query(("wait", condition), ("timeout", parse.GetValue(timeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                query = Query(("wait", condition), ("timeout", parse.GetValue(timeout)?.ToString(System.Globalization.CultureInfo.InvariantCulture)), forced);
             }
             else if (waits && parse.GetValue(timeout) is not null)
             {
@@ -247,7 +252,9 @@ internal static class ClientCommands
     }
 
     /// <summary>The one thing worth reading about a process: why it waits or failed, else what it last printed.</summary>
-    private static string Detail(ProcessDto p) => p switch
+    private static string Detail(ProcessDto p) => p.Claim is { } claim ? $"[{ClaimCommand.Describe(claim)}] {DetailOf(p)}".TrimEnd() : DetailOf(p);
+
+    private static string DetailOf(ProcessDto p) => p switch
     {
         { Status: "pending", WaitingFor: { } waiting } => $"waiting for {waiting}",
         { Status: "restarting", NextRestartAt: { } at } => $"next start in {Math.Max(0, (at - DateTime.UtcNow).TotalSeconds):0}s" + (p.Reason is null ? string.Empty : $" ({p.Reason})"),
@@ -279,7 +286,7 @@ internal static class ClientCommands
 
     internal sealed class GatewayError(string message) : Exception(message);
 
-    private static class Table
+    internal static class Table
     {
         public static string Clip(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
 

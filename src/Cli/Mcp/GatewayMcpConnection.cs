@@ -17,15 +17,18 @@ internal sealed class GatewayMcpConnection : IAsyncDisposable
     private readonly string? _token;
     private readonly Func<JsonRpcNotification, CancellationToken, ValueTask> _onNotification;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly Func<string?> _actor;
     private McpClient? _client;
 
     /// <param name="onNotification">Receives the gateway's progress notifications, to pass on to the stdio client.</param>
-    public GatewayMcpConnection(Uri endpoint, string? token, Func<JsonRpcNotification, CancellationToken, ValueTask> onNotification, ILoggerFactory? loggerFactory)
+    /// <param name="actor">Who the calls are for (the stdio client's name), for the gateway's records; read when a session opens.</param>
+    public GatewayMcpConnection(Uri endpoint, string? token, Func<JsonRpcNotification, CancellationToken, ValueTask> onNotification, ILoggerFactory? loggerFactory, Func<string?>? actor = null)
     {
         Endpoint = endpoint;
         _token = token;
         _onNotification = onNotification;
         _loggerFactory = loggerFactory;
+        _actor = actor ?? (() => null);
     }
 
     public Uri Endpoint { get; }
@@ -58,7 +61,7 @@ internal sealed class GatewayMcpConnection : IAsyncDisposable
                         {
                             Endpoint = Endpoint,
                             TransportMode = HttpTransportMode.StreamableHttp,
-                            AdditionalHeaders = _token is { Length: > 0 } token ? new Dictionary<string, string> { ["Authorization"] = $"Bearer {token.Trim()}" } : null,
+                            AdditionalHeaders = Headers(),
                         },
                         _loggerFactory),
                     new McpClientOptions
@@ -87,6 +90,27 @@ internal sealed class GatewayMcpConnection : IAsyncDisposable
         {
             _opening.Release();
         }
+    }
+
+    /// <summary>
+    /// The token, and who acts: the stdio client's name in the header the gateway names callers by when it has no token
+    /// to go by (its stateless MCP keeps no clientInfo of this session's own).
+    /// </summary>
+    private Dictionary<string, string> Headers()
+    {
+        var headers = new Dictionary<string, string>();
+        if (_token is { Length: > 0 } token)
+        {
+            headers["Authorization"] = $"Bearer {token.Trim()}";
+        }
+
+        // Header values must be printable ASCII; a name that is not keeps what it can.
+        if (_actor() is { } actor && new string([.. actor.Where(c => c is >= ' ' and <= '~')]).Trim() is { Length: > 0 } printable)
+        {
+            headers["X-Brummer-Actor"] = printable;
+        }
+
+        return headers;
     }
 
     /// <summary>Forgets <paramref name="failed"/> so the next call opens a new session (the gateway may have restarted).</summary>

@@ -32,7 +32,8 @@ internal static class McpStdioProxy
                     await server.SendMessageAsync(new JsonRpcNotification { Method = notification.Method, Params = notification.Params }, ct);
                 }
             },
-            loggerFactory);
+            loggerFactory,
+            actor: () => server?.ClientInfo?.Name);
 
         var options = new McpServerOptions
         {

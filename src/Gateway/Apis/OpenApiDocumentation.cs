@@ -88,6 +88,7 @@ internal static class OpenApiDocumentation
             ValueKind.WholeNumber => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
             ValueKind.LongNumber => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64" },
             ValueKind.Flag => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+            ValueKind.Number => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double" },
             _ => new OpenApiSchema { Type = JsonSchemaType.String },
         };
         schema.Minimum = doc.Minimum?.ToString(CultureInfo.InvariantCulture);

@@ -26,6 +26,9 @@ public static class ProcessesApi
     private const string WaitTimeout = "Seconds to wait at most (default 30, 0 to 600; 0 looks once).";
     private const string RunWait = "run only: ready or running, to answer only once the process is. Omit to answer as soon as it is started.";
     private const string RunTimeout = "run only, with wait: " + WaitTimeout;
+    private const string Force = "true to act even though someone else claimed the process; the audit records whose claim was overridden.";
+    private const string ClaimMinutes = "How long the claim lasts, in minutes: more than 0, at most 1440 (24 h); fractions allowed (0.5 is 30 s).";
+    private const string ClaimNote = "Why, for whoever is refused (one line, at most 200 characters).";
 
     private static readonly string[] WaitConditionNames = ["running", "ready", "exited", "succeeded", "failed"];
     private static readonly string[] RunWaitNames = ["running", "ready"];
@@ -185,8 +188,46 @@ public static class ProcessesApi
                 .RequireAuthorization(RoleAuthorization.Policy(GatewayRole.Operate))
                 .WithMetadata(new LaneAttribute(RequestLane.Control))
                 .Refuses(Refusals.NeedsOperate, Refusals.BodyTooLarge, Refusals.BodyNotJson, Refusals.NodeUnavailable, Refusals.NodeTimedOut);
-            control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, WaitService w, string node, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, Segment(name), Segment(node), wait, timeout, ct))
+            control.MapPost("/processes/{node}/{name}/claim", (ScriptsService s, ControlActors a, string node, string name, string? minutes, string? note, string? force, CancellationToken ct) =>
+                ClaimAsync(s, a, Segment(name), Segment(node), minutes, note, force, ct))
+                .Documented(
+                    "scripts_claim_on_node",
+                    "Claim a script's process on a node",
+                    "Keeps others' hands off it until it lapses: their run, stop and restart are refused (409, 'claimed by X until T: note') unless they pass force=true, which the audit records. " +
+                    "The holder acts freely; claiming again renews it. Status shows it as claim.")
+                .WithTags("processes")
+                .Parameter("node", NodeInPath)
+                .Parameter("name", ScriptInPath)
+                .Parameter("minutes", ClaimMinutes, ValueKind.Number, required: true)
+                .Parameter("note", ClaimNote)
+                .Parameter("force", "true to take over someone else's claim (recorded).", ValueKind.Flag)
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
+            control.MapPost("/processes/{name}/claim", (ScriptsService s, ControlActors a, string name, string? minutes, string? note, string? force, CancellationToken ct) =>
+                ClaimAsync(s, a, Segment(name), null, minutes, note, force, ct))
+                .Documented("scripts_claim", "Claim a script's process on the default node", "As /api/processes/{node}/{name}/claim, on the default node (the only one, or the gateway's configured default).")
+                .WithTags("processes")
+                .Parameter("name", ScriptOnDefaultNode)
+                .Parameter("minutes", ClaimMinutes, ValueKind.Number, required: true)
+                .Parameter("note", ClaimNote)
+                .Parameter("force", "true to take over someone else's claim (recorded).", ValueKind.Flag)
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet);
+            control.MapDelete("/processes/{node}/{name}/claim", (ScriptsService s, ControlActors a, string node, string name, string? force, CancellationToken ct) =>
+                ReleaseAsync(s, a, Segment(name), Segment(node), force, ct))
+                .Documented("scripts_release_on_node", "Release a claim on a script's process on a node", "Ends the caller's claim; someone else's needs force=true (recorded). An unclaimed process answers claim: null.")
+                .WithTags("processes")
+                .Parameter("node", NodeInPath)
+                .Parameter("name", ScriptInPath)
+                .Parameter("force", "true to end someone else's claim (recorded).", ValueKind.Flag)
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.NoNodeYet);
+            control.MapDelete("/processes/{name}/claim", (ScriptsService s, ControlActors a, string name, string? force, CancellationToken ct) =>
+                ReleaseAsync(s, a, Segment(name), null, force, ct))
+                .Documented("scripts_release", "Release a claim on a script's process on the default node", "As DELETE /api/processes/{node}/{name}/claim, on the default node.")
+                .WithTags("processes")
+                .Parameter("name", ScriptOnDefaultNode)
+                .Parameter("force", "true to end someone else's claim (recorded).", ValueKind.Flag)
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NodeRequired, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.NoNodeYet);
+            control.MapPost("/processes/{node}/{name}/{action}", (ScriptsService s, WaitService w, ControlActors a, string node, string name, string action, string? wait, string? timeout, string? force, CancellationToken ct) =>
+                ControlAsync(s, w, a, action, Segment(name), Segment(node), wait, timeout, force, ct))
                 .Documented(
                     "scripts_control_on_node",
                     "Run, stop or restart a script on a node",
@@ -199,20 +240,22 @@ public static class ProcessesApi
                 .Parameter("action", "What to do.", values: ActionNames)
                 .Parameter("wait", RunWait, values: RunWaitNames)
                 .Parameter("timeout", RunTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+                .Parameter("force", Force, ValueKind.Flag)
                 .Produces<RunScriptResult>()
                 .AnswersOneOf(typeof(RunScriptResult), typeof(ProcessResult))
-                .Refuses(Refusals.BadArgument, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
-            control.MapPost("/processes/{name}/{action}", (ScriptsService s, WaitService w, string name, string action, string? wait, string? timeout, CancellationToken ct) =>
-                ControlAsync(s, w, action, Segment(name), null, wait, timeout, ct))
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownNode, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
+            control.MapPost("/processes/{name}/{action}", (ScriptsService s, WaitService w, ControlActors a, string name, string action, string? wait, string? timeout, string? force, CancellationToken ct) =>
+                ControlAsync(s, w, a, action, Segment(name), null, wait, timeout, force, ct))
                 .Documented("scripts_control", "Run, stop or restart a script on the default node", "As /api/processes/{node}/{name}/{action}, on the default node (the only one, or the gateway's configured default).")
                 .WithTags("processes")
                 .Parameter("name", ScriptOnDefaultNode)
                 .Parameter("action", "What to do.", values: ActionNames)
                 .Parameter("wait", RunWait, values: RunWaitNames)
                 .Parameter("timeout", RunTimeout, ValueKind.WholeNumber, 0, Arguments.MaxWaitSeconds)
+                .Parameter("force", Force, ValueKind.Flag)
                 .Produces<RunScriptResult>()
                 .AnswersOneOf(typeof(RunScriptResult), typeof(ProcessResult))
-                .Refuses(Refusals.BadArgument, Refusals.NodeRequired, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
+                .Refuses(Refusals.Claimed, Refusals.BadArgument, Refusals.NodeRequired, Refusals.NeverRan, Refusals.NodeRefused, Refusals.UnknownScript, Refusals.UnknownAction, Refusals.NoNodeYet, Refusals.RunWaitCannotHappen, Refusals.RunWaitTimedOut);
             control.MapPost("/reload", (StackService s, string? node, CancellationToken ct) => s.ReloadAsync(node, ct))
                 .Documented(
                     "stack_reload",
@@ -246,8 +289,21 @@ public static class ProcessesApi
             Arguments.WaitTimeout(QueryValues.Int(timeout, "timeout"), "timeout"),
             ct);
 
-    private static async Task<object> ControlAsync(ScriptsService s, WaitService w, string action, string name, string? node, string? wait, string? timeout, CancellationToken ct)
+    private static Task<ClaimResult> ClaimAsync(ScriptsService s, ControlActors a, string name, string? node, string? minutes, string? note, string? force, CancellationToken ct)
     {
+        a.Force(QueryValues.Flag(force, "force"));
+        return s.ClaimAsync(name, node, QueryValues.Number(minutes, "minutes"), note, ct);
+    }
+
+    private static Task<ClaimResult> ReleaseAsync(ScriptsService s, ControlActors a, string name, string? node, string? force, CancellationToken ct)
+    {
+        a.Force(QueryValues.Flag(force, "force"));
+        return s.ReleaseAsync(name, node, ct);
+    }
+
+    private static async Task<object> ControlAsync(ScriptsService s, WaitService w, ControlActors a, string action, string name, string? node, string? wait, string? timeout, string? force, CancellationToken ct)
+    {
+        a.Force(QueryValues.Flag(force, "force"));
         if (action == "stop" && (wait is not null || timeout is not null))
         {
             throw new GatewayException(GatewayErrorKind.BadRequest, "'wait' and 'timeout' apply to run and restart only; stop answers once the process is gone.");

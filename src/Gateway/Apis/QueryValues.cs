@@ -15,6 +15,11 @@ internal static class QueryValues
         : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value
         : throw Bad(name, "a whole number", text);
 
+    public static double? Number(string? text, string name) =>
+        string.IsNullOrEmpty(text) ? null
+        : double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) ? value
+        : throw Bad(name, "a number (e.g. 30 or 0.5)", text);
+
     public static bool Flag(string? text, string name) => text switch
     {
         null or "" or "false" or "0" => false,

@@ -43,6 +43,7 @@ internal static class Refusals
     public static readonly Refusal UnknownNode = new(404, "No node of that name; the detail lists the nodes.");
     public static readonly Refusal UnknownScript = new(404, "No such script (on the node named, or on any); the detail lists the scripts.");
     public static readonly Refusal UnknownAction = new(404, "The action is not run, stop or restart.");
+    public static readonly Refusal Claimed = new(409, "Someone else claimed the process (scripts_claim) and the claim holds: the detail says who, until when and why. Pass force=true to act anyway (recorded in the audit).");
     public static readonly Refusal NoNodeYet = new(503, "No node has reported to this gateway yet.");
 
     // Calls to one node.

@@ -10,6 +10,7 @@ internal enum ValueKind
     WholeNumber = 1,
     LongNumber = 2,
     Flag = 3,
+    Number = 4,
 }
 
 /// <summary>What the OpenAPI document says of one route parameter: what it is for and what a caller passes in it.</summary>

@@ -37,6 +37,9 @@ public sealed record ProcessDto(
 
     [JsonPropertyName("last_action"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The last run, stop or restart asked of it ({by, action, at}); null if none since its node started. audit_list has every action.")]
     public LastActionDto? LastAction { get; init; }
+
+    [JsonPropertyName("claim"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Who keeps others' hands off it until when ({by, until, note, at}); null when nobody does. While it holds, others' scripts_run, scripts_stop and scripts_restart are refused unless they pass force: true.")]
+    public ClaimDto? Claim { get; init; }
 }
 
 public sealed record ScriptsResult(

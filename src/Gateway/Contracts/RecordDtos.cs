@@ -25,10 +25,14 @@ public sealed record HistoryResult(
 public sealed record AuditDto(
     [property: JsonPropertyName("time"), Description("When it was asked (ISO-8601 UTC, the node's clock).")] DateTime Time,
     [property: JsonPropertyName("by"), Description("Who asked: the token's name when tokens are on, else the MCP client's name or the CLI's user@host; node for the node itself.")] string By,
-    [property: JsonPropertyName("action"), Description("run, stop, restart or reload.")] string Action,
+    [property: JsonPropertyName("action"), Description("run, stop, restart, reload, claim or release.")] string Action,
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("The script; null for a reload (the whole node).")] string? Name,
-    [property: JsonPropertyName("outcome"), Description("ok, already running, or why it was refused or failed.")] string Outcome);
+    [property: JsonPropertyName("outcome"), Description("ok, already running, or why it was refused (e.g. claimed by someone else) or failed.")] string Outcome)
+{
+    [JsonPropertyName("forced_over"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Whose claim it was forced over (force: true); null when it was not.")]
+    public string? ForcedOver { get; init; }
+}
 
 public sealed record AuditResult(
     [property: JsonPropertyName("entries"), Description("Newest first.")] IReadOnlyList<AuditDto> Entries,
@@ -39,3 +43,15 @@ public sealed record LastActionDto(
     [property: JsonPropertyName("by"), Description("Who asked (as in audit_list).")] string By,
     [property: JsonPropertyName("action"), Description("run, stop or restart.")] string Action,
     [property: JsonPropertyName("at"), Description("ISO-8601 UTC.")] DateTime At);
+
+[Description("Someone's claim on a process: while it holds, others' run, stop and restart are refused unless they pass force: true.")]
+public sealed record ClaimDto(
+    [property: JsonPropertyName("by"), Description("Who holds it (as in audit_list).")] string By,
+    [property: JsonPropertyName("until"), Description("When it lapses by itself (ISO-8601 UTC).")] DateTime Until,
+    [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why, in the holder's words.")] string? Note,
+    [property: JsonPropertyName("at"), Description("When it was made (ISO-8601 UTC).")] DateTime At);
+
+public sealed record ClaimResult(
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("name"), Description("The script.")] string Name,
+    [property: JsonPropertyName("claim"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("scripts_claim: the claim now held. scripts_release: the claim that was released; null if there was none.")] ClaimDto? Claim);

@@ -51,6 +51,40 @@ public static class Arguments
         { } value => TimeSpan.FromSeconds(value),
     };
 
+    /// <summary>The longest claim, in minutes (a day): a claim is for a while, never for good.</summary>
+    public const double MaxClaimMinutes = 1_440;
+
+    /// <summary>How long a claim lasts: required, more than 0 and at most <see cref="MaxClaimMinutes"/> (fractions allowed: 0.5 is 30 s).</summary>
+    public static TimeSpan ClaimDuration(double? minutes, string argument) => minutes switch
+    {
+        null => throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' is required: how long the claim lasts, more than 0 and at most {MaxClaimMinutes:0} (24 h)."),
+        { } value when double.IsNaN(value) || value <= 0 || value > MaxClaimMinutes => throw new GatewayException(
+            GatewayErrorKind.BadRequest,
+            $"'{argument}' must be more than 0 and at most {MaxClaimMinutes:0} (24 h); got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}. Claim again to extend your claim."),
+        { } value => TimeSpan.FromMinutes(value),
+    };
+
+    /// <summary>A claim's note: optional, one line of at most <see cref="Grains.Abstractions.ProcessClaim.MaxNoteLength"/> characters, with no control characters.</summary>
+    public static string? ClaimNote(string? value, string argument)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (value.Length > Grains.Abstractions.ProcessClaim.MaxNoteLength)
+        {
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' is {value.Length:N0} characters long; a claim's note has at most {Grains.Abstractions.ProcessClaim.MaxNoteLength}.");
+        }
+
+        if (value.Any(char.IsControl))
+        {
+            throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' must be one line of text without control characters; got {InputText.Quote(value)}.");
+        }
+
+        return value.Trim();
+    }
+
     public static long? Sequence(long? value, string argument) => value is < 0
         ? throw new GatewayException(GatewayErrorKind.BadRequest, $"'{argument}' must be 0 or more (a last_seq from an earlier answer); got {value}.")
         : value;

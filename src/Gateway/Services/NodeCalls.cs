@@ -19,8 +19,22 @@ public sealed class NodeCalls(NodeClients nodes, RequestArrival arrival, IOption
 
     public IGrainFactory Grains(string node) => nodes.For(node);
 
-    /// <summary>Names the caller in the Orleans request context, so the node records who acted (history, audit).</summary>
-    public void NameTheActor() => Orleans.Runtime.RequestContext.Set(ControlActor.Key, actors.Current());
+    /// <summary>
+    /// Names the caller in the Orleans request context, so the node records who acted (history, audit), and whether
+    /// they act over others' claims (force).
+    /// </summary>
+    public void NameTheActor()
+    {
+        Orleans.Runtime.RequestContext.Set(ControlActor.Key, actors.Current());
+        if (actors.Forced)
+        {
+            Orleans.Runtime.RequestContext.Set(ControlActor.ForceKey, true);
+        }
+        else
+        {
+            Orleans.Runtime.RequestContext.Remove(ControlActor.ForceKey);
+        }
+    }
 
     /// <summary>
     /// A run, stop or restart with its deadline: the node must begin acting before the caller's time is up (less a
@@ -66,6 +80,10 @@ public sealed class NodeCalls(NodeClients nodes, RequestArrival arrival, IOption
         try
         {
             return timeout == Timeout.InfiniteTimeSpan ? await call.WaitAsync(cancellationToken) : await call.WaitAsync(timeout, time, cancellationToken);
+        }
+        catch (ProcessClaimedException ex)
+        {
+            throw new GatewayException(GatewayErrorKind.Conflict, ex.Message, ex);
         }
         catch (ArgumentException ex)
         {

@@ -46,7 +46,7 @@ public sealed class ScriptsService(
                     (query.Statuses is not { } statuses || statuses.Keeps(process.Status)) &&
                     (query.ChangedSince is not { } since || since.Changed(node, process)))
                 {
-                    processes.Add(process.ToDto());
+                    processes.Add(process.ToDto(node.Clock.ToNodeTime(now)));
                 }
             }
         }
@@ -91,6 +91,34 @@ public sealed class ScriptsService(
         var process = await calls.ControlAsync(target, (grain, deadline, ct) => grain.RestartAsync(deadline, ct), stops: true, cancellationToken);
         cache.Apply(process);
         return new ProcessResult(process.ToDto());
+    }
+
+    /// <summary>Keeps others' hands off a process for a while (their control calls are refused unless forced); see <see cref="ProcessClaim"/>.</summary>
+    public async Task<ClaimResult> ClaimAsync(string? name, string? node, double? minutes, string? note, CancellationToken cancellationToken)
+    {
+        var target = Resolve(name, node);
+        var duration = Arguments.ClaimDuration(minutes, "minutes");
+        var text = Arguments.ClaimNote(note, "note");
+        var answer = await calls.ControlAsync(target, (grain, _, _) => grain.ClaimAsync(duration, text), stops: false, cancellationToken);
+        return Answer(target, answer);
+    }
+
+    /// <summary>Ends the caller's claim on a process (someone else's only with force).</summary>
+    public async Task<ClaimResult> ReleaseAsync(string? name, string? node, CancellationToken cancellationToken)
+    {
+        var target = Resolve(name, node);
+        var answer = await calls.ControlAsync(target, (grain, _, _) => grain.ReleaseAsync(), stops: false, cancellationToken);
+        return Answer(target, answer);
+    }
+
+    private ClaimResult Answer(ProcessTarget target, ClaimAnswer answer)
+    {
+        if (answer.Process is { } process)
+        {
+            cache.Apply(process);
+        }
+
+        return new ClaimResult(target.Node.Name, target.Script, answer.Claim?.ToDto());
     }
 
     private ProcessTarget Resolve(string? name, string? node) =>

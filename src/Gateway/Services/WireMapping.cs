@@ -12,7 +12,8 @@ internal static class WireMapping
 {
     public static ScriptDto ToDto(this ScriptInfo script) => new(script.Node, script.Name, script.Command, script.Source);
 
-    public static ProcessDto ToDto(this ProcessInfo p) => new(
+    /// <param name="nodeNow">The node's time now, when known: a claim that has lapsed by then is not shown.</param>
+    public static ProcessDto ToDto(this ProcessInfo p, DateTimeOffset? nodeNow = null) => new(
         p.Node,
         p.Name,
         p.Status.ToWireName(),
@@ -31,7 +32,10 @@ internal static class WireMapping
     {
         Run = p.Run,
         LastAction = p.LastAction is { } a ? new LastActionDto(a.By, a.Action, a.At.UtcDateTime) : null,
+        Claim = p.Claim is { } c && (nodeNow is not { } now || c.HoldsAt(now)) ? c.ToDto() : null,
     };
+
+    public static ClaimDto ToDto(this ProcessClaim claim) => new(claim.By, claim.Until.UtcDateTime, claim.Note, claim.At.UtcDateTime);
 
     public static NodeFreshnessDto ToFreshnessDto(this NodeView node, DateTimeOffset now) => new(node.Name, node.StatusAt(now), node.ReceivedAt.UtcDateTime);
 
@@ -62,7 +66,7 @@ internal static class WireMapping
         run.Trigger,
         run.Reason);
 
-    public static AuditDto ToDto(this AuditEntry entry) => new(entry.At.UtcDateTime, entry.By, entry.Action, entry.Node, entry.Script, entry.Outcome);
+    public static AuditDto ToDto(this AuditEntry entry) => new(entry.At.UtcDateTime, entry.By, entry.Action, entry.Node, entry.Script, entry.Outcome) { ForcedOver = entry.ForcedOver };
 
     public static UrlDto ToDto(this UrlReport url) => new(url.Node, url.Script, url.Url, url.FirstSeen.UtcDateTime);
 }

@@ -103,6 +103,7 @@ internal sealed class ToolArguments
                 _ when Type == typeof(bool) => value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "true or false",
                 _ when Type == typeof(int) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out _) ? null : $"a whole number from {int.MinValue} to {int.MaxValue}",
                 _ when Type == typeof(long) => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _) ? null : $"a whole number from {long.MinValue} to {long.MaxValue}",
+                _ when Type == typeof(double) => value.ValueKind == JsonValueKind.Number ? null : "a number (e.g. 30 or 0.5)",
                 _ => null,
             };
         }

@@ -61,7 +61,7 @@ public static class RequestLanes
     public static RequestLane OfTool(string? tool) => tool switch
     {
         "logs_search" or "logs_tail" or "errors_list" or "urls_list" => RequestLane.Logs,
-        "scripts_run" or "scripts_stop" or "scripts_restart" or "stack_reload" => RequestLane.Control,
+        "scripts_run" or "scripts_stop" or "scripts_restart" or "stack_reload" or "scripts_claim" or "scripts_release" => RequestLane.Control,
         "wait_for" => RequestLane.Waits,
         _ => RequestLane.Reads,
     };

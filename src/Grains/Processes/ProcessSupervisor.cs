@@ -101,6 +101,12 @@ public sealed class ProcessSupervisor
     /// <summary>Status shows <paramref name="action"/> as the last one asked of the process.</summary>
     public void NoteAction(ProcessAction action) => _status.NoteAction(action);
 
+    /// <summary>The claim that holds now, if any (<see cref="ProcessClaim"/>).</summary>
+    public ProcessClaim? Claim => _status.ClaimAt(_time.GetUtcNow());
+
+    /// <summary>Sets or (null) clears the claim; returns the view status shows with it, if the process has run.</summary>
+    public ProcessInfo? SetClaim(ProcessClaim? claim) => _status.SetClaim(claim);
+
     /// <summary>Starts the script unless it is running; returns once the OS process exists.</summary>
     public Task<RunResult> StartAsync(CancellationToken cancellationToken = default) => StartAsync(ControlDeadline.None, cancellationToken);
 

@@ -18,6 +18,7 @@ public sealed class StatusProjector
     private readonly ProcessCell _cell;
     private long _shownSequence; // the line the published status shows
     private ProcessAction? _lastAction;
+    private ProcessClaim? _claim;
     private int _lastLineScheduled;
 
     public StatusProjector(string name, NodeStatusTable table, ProcessOutput output, ProcessOptions options, TimeProvider time)
@@ -82,11 +83,33 @@ public sealed class StatusProjector
         }
     }
 
+    /// <summary>The claim on the process that holds at <paramref name="now"/> (a lapsed one is gone), or null.</summary>
+    public ProcessClaim? ClaimAt(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return _claim is { } claim && claim.HoldsAt(now) ? claim : null;
+        }
+    }
+
+    /// <summary>Status shows <paramref name="claim"/> (null: none) from now on; returns the view published with it, if the process has one.</summary>
+    public ProcessInfo? SetClaim(ProcessClaim? claim)
+    {
+        lock (_gate)
+        {
+            _claim = claim;
+            return _cell.Current is { } current ? PublishCore(current) : null;
+        }
+    }
+
     private ProcessInfo PublishCore(ProcessInfo info)
     {
         var analyzer = _output.Analyzer;
         var urls = analyzer.Urls;
-        var found = (ErrorCount: analyzer.RunErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray(), Action: _lastAction);
+
+        // A claim that lapsed is left out of what is published; readers compare its end with their own now as well.
+        var claim = _claim is { } held && held.HoldsAt(_time.GetUtcNow()) ? held : null;
+        var found = (ErrorCount: analyzer.RunErrorCount, Urls: urls.Count == 0 ? null : urls.Select(u => u.Url).ToArray(), Action: _lastAction, Claim: claim);
 
         // One copy: what the output analysis found and the table's node and version go in together.
         return _table.Publish(info.Name, (info, found, _table.Node), static (s, version) => s.info with
@@ -95,6 +118,7 @@ public sealed class StatusProjector
             ErrorCount = s.found.ErrorCount,
             Urls = s.found.Urls,
             LastAction = s.found.Action,
+            Claim = s.found.Claim,
             Version = version,
         }) ?? info;
     }

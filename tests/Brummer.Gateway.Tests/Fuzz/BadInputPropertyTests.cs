@@ -66,7 +66,7 @@ public sealed class BadInputPropertyTests(FuzzFixture fixture) : IClassFixture<F
 
     private const int Threads = 4;
 
-    public static TheoryData<string> ToolNames => ["scripts_list", "scripts_status", "scripts_run", "scripts_stop", "scripts_restart", "nodes_list", "logs_search", "logs_tail", "errors_list", "urls_list", "stack_reload", "scripts_history", "audit_list"];
+    public static TheoryData<string> ToolNames => ["scripts_list", "scripts_status", "scripts_run", "scripts_stop", "scripts_restart", "nodes_list", "logs_search", "logs_tail", "errors_list", "urls_list", "stack_reload", "scripts_history", "audit_list", "scripts_claim", "scripts_release"];
 
     private GatewayUnderTest Gateway => fixture.Gateway;
 
@@ -124,6 +124,8 @@ public sealed class BadInputPropertyTests(FuzzFixture fixture) : IClassFixture<F
         { "POST", "/api/processes/{p}/{p}/{p}" },
         { "POST", "/api/processes/{p}/{p}" },
         { "POST", "/api/reload?node={s}" },
+        { "POST", "/api/processes/{p}/{p}/claim?minutes={s}&note={s}&force={b}" },
+        { "DELETE", "/api/processes/{p}/claim?force={s}" },
     };
 
     [Theory]
