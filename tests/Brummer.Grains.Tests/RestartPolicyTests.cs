@@ -47,6 +47,23 @@ public sealed class RestartPolicyTests
     }
 
     [Fact]
+    public async Task CrashingProcess_WithNoBackoff_IsRestartedEveryTime_NeverLeftRestartingWithNothingRunning()
+    {
+        // No backoff: the restart begins at once, on the exit's own thread, before that thread has let go of the run
+        // that ended. It used to find that run still set, take it for running, and start nothing.
+        var immediate = OnFailure with { Backoff = TimeSpan.Zero, MaxBackoff = TimeSpan.Zero };
+        await using var node = new SupervisorHarness(
+            new Dictionary<string, string[]> { ["crash"] = ["exit:1"] },
+            shape: new Dictionary<string, Func<ScriptDefinition, ScriptDefinition>> { ["crash"] = d => d with { Availability = immediate } });
+
+        await node["crash"].StartAsync(TestContext.Current.CancellationToken);
+
+        var final = await node.WaitForAsync("crash", p => p.Status == ProcessStatus.Failed, "failed for good after 3 restarts", TimeSpan.FromMinutes(2));
+        Assert.Equal(3, final.Restarts);
+        Assert.False(node["crash"].IsActive);
+    }
+
+    [Fact]
     public async Task StopWhileRestarting_CancelsTheRestart()
     {
         var slow = OnFailure with { Backoff = TimeSpan.FromMinutes(5), MaxBackoff = TimeSpan.FromMinutes(5) };

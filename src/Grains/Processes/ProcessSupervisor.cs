@@ -436,6 +436,7 @@ public sealed class ProcessSupervisor
         var failed = exitCode != 0 || run.LivenessFailed;
         var reason = run.LivenessFailed ? $"liveness probe failed: {run.LivenessReason}" : null;
         EndHistory(run, failed ? RunOutcome.Failed : RunOutcome.Succeeded, exitCode, exitedAt, reason);
+        Wait? restartWait = null;
         if (decision.Restart)
         {
             ProcessTelemetry.RestartScheduled(run.Span, decision.Delay);
@@ -453,7 +454,7 @@ public sealed class ProcessSupervisor
                 LastLine = Output.LastLineOfRun() ?? current.LastLine,
             });
             _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}; restarting in {Delay}", Name, Node, exitCode, decision.Delay);
-            _ = RestartLaterAsync(wait, decision.At ?? exitedAt + decision.Delay);
+            restartWait = wait;
         }
         else
         {
@@ -469,10 +470,17 @@ public sealed class ProcessSupervisor
             });
         }
 
-        Volatile.Write(ref _run, null);
+        // This run is over before its restart may begin: a restart that still found it would take it for running and
+        // start nothing, leaving the process "restarting" for good (seen on a loaded machine, where this thread lost
+        // the core for longer than a short backoff).
+        Interlocked.CompareExchange(ref _run, null, run);
         _logger.LogInformation("{Script} on {Node} exited with code {ExitCode}", Name, Node, exitCode);
         _telemetry.RunEnded(run.Span, failed ? Outcomes.Failed : Outcomes.Succeeded, exitCode, exitedAt - run.StartedAt, reason ?? decision.GaveUpReason);
         run.Finished.TrySetResult();
+        if (restartWait is not null)
+        {
+            _ = RestartLaterAsync(restartWait, decision.At ?? exitedAt + decision.Delay);
+        }
     }
 
     private async Task StopCoreAsync()
