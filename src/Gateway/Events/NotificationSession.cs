@@ -32,6 +32,9 @@ internal sealed class NotificationSession(string id, string owner, DateTimeOffse
     /// <summary>The token name (or the local user) that made it.</summary>
     public string Owner { get; } = owner;
 
+    /// <summary>The clientInfo name its initialize gave, if any.</summary>
+    public string? ClientName { get; init; }
+
     /// <summary>Subscribed log resources, each with its own pacing of <c>notifications/resources/updated</c>.</summary>
     public ConcurrentDictionary<string, ResourcePacing> Resources { get; } = new(StringComparer.Ordinal);
 

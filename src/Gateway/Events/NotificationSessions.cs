@@ -51,7 +51,7 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
     public int Count => _sessions.Count;
 
     /// <summary>A new session for <paramref name="owner"/>; null when every slot is held by a session with an open stream.</summary>
-    public NotificationSession? Create(string owner)
+    public NotificationSession? Create(string owner, string? clientName = null)
     {
         var now = time.GetUtcNow();
         lock (_admission)
@@ -75,7 +75,7 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
 
             Span<byte> random = stackalloc byte[16];
             RandomNumberGenerator.Fill(random);
-            var session = new NotificationSession(WebEncoders.Base64UrlEncode(random), owner, now);
+            var session = new NotificationSession(WebEncoders.Base64UrlEncode(random), owner, now) { ClientName = clientName };
             _sessions[session.Id] = session;
             return session;
         }

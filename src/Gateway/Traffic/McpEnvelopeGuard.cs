@@ -78,9 +78,9 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             context.Features.Set(poll);
         }
 
-        if (initialize)
+        if (initialize is not null)
         {
-            context.Features.Set(new McpInitialize());
+            context.Features.Set(initialize);
         }
 
         context.Request.Body = new MemoryStream(body, writable: false);
@@ -90,7 +90,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
 
     private readonly record struct Problem(int Code, RequestId Id, string Message);
 
-    private static (RequestLane Lane, Problem? Problem, McpStatusPoll? Poll, bool Initialize) Inspect(byte[] body)
+    private static (RequestLane Lane, Problem? Problem, McpStatusPoll? Poll, McpInitialize? Initialize) Inspect(byte[] body)
     {
         JsonDocument document;
         try
@@ -99,7 +99,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
         }
         catch (JsonException ex)
         {
-            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"), null, false);
+            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"), null, null);
         }
 
         using (document)
@@ -107,7 +107,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."), null, false);
+                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."), null, null);
             }
 
             var id = default(RequestId);
@@ -123,32 +123,32 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 else
                 {
-                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."), null, false);
+                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."), null, null);
                 }
             }
 
             if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
             {
-                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."), null, false);
+                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."), null, null);
             }
 
             if (!root.TryGetProperty("method", out var methodValue))
             {
                 // A response to something the server asked (sampling, elicitation): it has an id and a result or an error.
                 return root.TryGetProperty("id", out _) && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
-                    ? (RequestLane.Reads, null, null, false)
-                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."), null, false);
+                    ? (RequestLane.Reads, null, null, null)
+                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."), null, null);
             }
 
             if (methodValue.ValueKind != JsonValueKind.String || methodValue.GetString() is not { Length: > 0 } method)
             {
-                return (default, new Problem(-32600, id, "'method' must be a non-empty string."), null, false);
+                return (default, new Problem(-32600, id, "'method' must be a non-empty string."), null, null);
             }
 
             var hasParams = root.TryGetProperty("params", out var parameters) && parameters.ValueKind != JsonValueKind.Null;
             if (hasParams && parameters.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."), null, false);
+                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."), null, null);
             }
 
             if (hasParams && ParamsTypes.TryGetValue(method, out var type))
@@ -159,7 +159,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
                 {
-                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"), null, false);
+                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"), null, null);
                 }
             }
 
@@ -167,24 +167,27 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             {
                 if (!hasParams || !parameters.TryGetProperty("name", out var tool) || tool.ValueKind != JsonValueKind.String)
                 {
-                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."), null, false);
+                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."), null, null);
                 }
 
                 if (parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
                 {
-                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."), null, false);
+                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."), null, null);
                 }
 
                 var name = tool.GetString();
                 var unfiltered = arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
                     || (arguments.ValueKind == JsonValueKind.Object && !arguments.EnumerateObject().MoveNext());
                 var poll = name == McpStatusPoll.Tool && unfiltered && idValue.ValueKind != JsonValueKind.Undefined ? new McpStatusPoll(idValue.GetRawText()) : null;
-                return (RequestLanes.OfTool(name), null, poll, false);
+                return (RequestLanes.OfTool(name), null, poll, null);
             }
 
             // Reading a log resource asks a node for its tail, like logs_tail.
             var lane = method == RequestMethods.ResourcesRead ? RequestLane.Logs : RequestLane.Reads;
-            return (lane, null, null, method == RequestMethods.Initialize);
+            var initialize = method != RequestMethods.Initialize ? null
+                : new McpInitialize(hasParams && parameters.TryGetProperty("clientInfo", out var info) && info.ValueKind == JsonValueKind.Object &&
+                    info.TryGetProperty("name", out var client) && client.ValueKind == JsonValueKind.String ? client.GetString() : null);
+            return (lane, null, null, initialize);
         }
     }
 

@@ -102,14 +102,21 @@ internal sealed class McpSessionEndpoint(
             }
 
             context.Features.Set(session);
+            // The stateless SDK forgets initialize: the session remembers who the client said it was, for the records
+            // of what it does (ControlActors; a token's name still comes first).
+            if (session.ClientName is { } client)
+            {
+                context.Items[ControlActors.McpClientItem] = client;
+            }
+
             context.Request.Headers.Remove(Header);
             context.Response.Headers[Header] = session.Id;
         }
-        else if (context.Features.Get<McpInitialize>() is not null)
+        else if (context.Features.Get<McpInitialize>() is { } initialize)
         {
             context.Response.OnStarting(() =>
             {
-                if (context.Response.StatusCode == StatusCodes.Status200OK && sessions.Create(Owner(context)) is { } session)
+                if (context.Response.StatusCode == StatusCodes.Status200OK && sessions.Create(Owner(context), initialize.ClientName) is { } session)
                 {
                     context.Response.Headers[Header] = session.Id;
                 }
@@ -219,5 +226,5 @@ internal sealed class McpSessionEndpoint(
     }
 }
 
-/// <summary>Marks a POST whose message is <c>initialize</c> (set by the <see cref="McpEnvelopeGuard"/>).</summary>
-internal sealed class McpInitialize;
+/// <summary>Marks a POST whose message is <c>initialize</c>, with the client's name (set by the <see cref="McpEnvelopeGuard"/>).</summary>
+internal sealed record McpInitialize(string? ClientName);
