@@ -257,29 +257,6 @@ public sealed class McpNotificationTests(NotificationGatewayFixture fixture) : I
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
     }
 
-    [Fact]
-    public async Task Session_ToolCallOfAnInitializeClient_IsRecordedUnderItsClientInfoName()
-    {
-        // Without tokens the caller is named by what it says of itself: over stateless MCP, the session is what keeps it.
-        await using var gateway = await GatewayUnderTest.StartAsync(withTokens: false);
-        await using var mcp = await McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri(gateway.BaseUrl, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp }),
-            new McpClientOptions { ProtocolVersion = "2025-11-25", ClientInfo = new Implementation { Name = "notify-agent", Version = "1.0" } },
-            cancellationToken: Ct);
-
-        await mcp.CallAsync("scripts_run", new { name = "victim" });
-
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                using var response = await gateway.SendAsync(gateway.Request(HttpMethod.Get, "/api/processes?name=victim"));
-                var process = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("processes")[0];
-                return process.GetProperty("last_action") is { ValueKind: JsonValueKind.Object } action ? action.GetProperty("by").GetString() : null;
-            },
-            by => by == "notify-agent",
-            "the run recorded as notify-agent's");
-    }
-
     private static ConcurrentQueue<LoggingMessageNotificationParams> Collect(McpClient mcp)
     {
         var messages = new ConcurrentQueue<LoggingMessageNotificationParams>();

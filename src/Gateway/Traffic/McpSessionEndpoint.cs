@@ -103,8 +103,9 @@ internal sealed class McpSessionEndpoint(
 
             context.Features.Set(session);
             // The stateless SDK forgets initialize: the session remembers who the client said it was, for the records
-            // of what it does (ControlActors; a token's name still comes first).
-            if (session.ClientName is { } client)
+            // of what it does (ControlActors; a token's name still comes first, and a proxy that names its own caller
+            // in the actor header, as brummer mcp does, is not overridden).
+            if (session.ClientName is { } client && !context.Request.Headers.ContainsKey(ControlActors.Header))
             {
                 context.Items[ControlActors.McpClientItem] = client;
             }
