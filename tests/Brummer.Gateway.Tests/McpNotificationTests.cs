@@ -185,6 +185,28 @@ public sealed class McpNotificationTests(NotificationGatewayFixture fixture) : I
     }
 
     [Fact]
+    public async Task Session_ThisGatewayDoesNotKnow_AsAfterARestart_IsTakenUpAgain_ButNotOnceItsClientEndedIt()
+    {
+        // What a client holds after the gateway restarted: an id of the gateway's own making that this process never saw.
+        var token = Gateway.Tokens[GatewayRole.Read];
+        var fromBeforeTheRestart = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+        using var call = await Gateway.SendAsync(WithSession(Gateway.McpPost(ListTools, token), fromBeforeTheRestart));
+        using var stream = await Gateway.Http.SendAsync(WithSession(StreamRequest(token), fromBeforeTheRestart), HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var byAnother = await Gateway.SendAsync(WithSession(Gateway.McpPost(ListTools, Gateway.Tokens[GatewayRole.Admin]), fromBeforeTheRestart));
+        using var end = await Gateway.SendAsync(WithSession(Gateway.Request(HttpMethod.Delete, "/mcp", token), fromBeforeTheRestart));
+        using var afterItsEnd = await Gateway.SendAsync(WithSession(Gateway.McpPost(ListTools, token), fromBeforeTheRestart));
+
+        Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+        Assert.Contains("scripts_status", await call.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(fromBeforeTheRestart, call.Headers.GetValues("Mcp-Session-Id").Single());
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byAnother.StatusCode); // taken up for the token that brought it back
+        Assert.Equal(HttpStatusCode.NoContent, end.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, afterItsEnd.StatusCode);
+    }
+
+    [Fact]
     public async Task Session_UsedWithAnotherToken_IsUnknown()
     {
         var session = await InitializeAsync(Gateway.Tokens[GatewayRole.Read]);

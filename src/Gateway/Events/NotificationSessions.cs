@@ -41,8 +41,11 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
 
     public const string Logger = "brummer";
 
+    private const int IdBytes = 16;
+
     private readonly ConcurrentDictionary<string, NotificationSession> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _admission = new();
+    private readonly EndedSessions _ended = new(MaxSessions * 4);
 
     // Kept by the single event loop: each process's last status and run, to tell an exit once (not at every later
     // change), even when a quick failure shows as failed both before and after a new run.
@@ -52,6 +55,34 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
 
     /// <summary>A new session for <paramref name="owner"/>; null when every slot is held by a session with an open stream.</summary>
     public NotificationSession? Create(string owner, string? clientName = null)
+    {
+        Span<byte> random = stackalloc byte[IdBytes];
+        RandomNumberGenerator.Fill(random);
+        return Admit(WebEncoders.Base64UrlEncode(random), owner, clientName);
+    }
+
+    /// <summary>
+    /// The session with this id for <paramref name="owner"/>, taken up again when this gateway does not know it (it
+    /// was restarted, or the session expired): the client's calls keep working and its log notifications resume
+    /// instead of every client having to initialize again; what it subscribed to it must subscribe to again. Null for
+    /// another token's session, and for an id this gateway could not have made.
+    /// </summary>
+    public NotificationSession? Resume(string id, string owner)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (Find(id, owner) is { } known)
+        {
+            return known;
+        }
+
+        return _sessions.ContainsKey(id) || !IsWellFormed(id) || _ended.Contains(id) ? null : Admit(id, owner, clientName: null);
+    }
+
+    /// <summary>The shape of the ids <see cref="Create"/> makes: 16 random bytes, base64url without padding.</summary>
+    private static bool IsWellFormed(string id) =>
+        id.Length == 22 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private NotificationSession? Admit(string id, string owner, string? clientName)
     {
         var now = time.GetUtcNow();
         lock (_admission)
@@ -73,9 +104,12 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
                 Forget(idlest);
             }
 
-            Span<byte> random = stackalloc byte[16];
-            RandomNumberGenerator.Fill(random);
-            var session = new NotificationSession(WebEncoders.Base64UrlEncode(random), owner, now) { ClientName = clientName };
+            if (_sessions.TryGetValue(id, out var taken))
+            {
+                return string.Equals(taken.Owner, owner, StringComparison.Ordinal) ? taken : null; // resumed by a racing request
+            }
+
+            var session = new NotificationSession(id, owner, now) { ClientName = clientName };
             _sessions[session.Id] = session;
             return session;
         }
@@ -108,6 +142,7 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
         }
 
         Forget(session);
+        _ended.Add(id); // ended by its client: not taken up again
         return true;
     }
 
@@ -296,5 +331,38 @@ internal sealed class NotificationSessions(ClusterEventFeed feed, ClusterStatusC
     {
         var json = JsonSerializer.Serialize(new JsonRpcNotification { Method = method, Params = parameters }, McpJsonUtilities.DefaultOptions);
         return Encoding.UTF8.GetBytes($"event: message\ndata: {json}\n\n");
+    }
+
+    /// <summary>The ids of the last sessions their clients ended (DELETE), so a late request with one is still a 404.</summary>
+    private sealed class EndedSessions(int capacity)
+    {
+        private readonly Queue<string> _order = new();
+        private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+
+        public void Add(string id)
+        {
+            lock (_gate)
+            {
+                if (!_ids.Add(id))
+                {
+                    return;
+                }
+
+                _order.Enqueue(id);
+                if (_order.Count > capacity)
+                {
+                    _ids.Remove(_order.Dequeue());
+                }
+            }
+        }
+
+        public bool Contains(string id)
+        {
+            lock (_gate)
+            {
+                return _ids.Contains(id);
+            }
+        }
     }
 }

@@ -21,8 +21,9 @@ namespace Brummer.Gateway.Traffic;
 /// official clients then send on every request;</item>
 /// <item>a request carrying a known id is marked with its <see cref="NotificationSession"/> (what
 /// <c>resources/subscribe</c> and <c>logging/setLevel</c> record into) and handed to the SDK without the header, which
-/// the stateless SDK would refuse; an unknown or expired id is a 404, as the transport specifies, so the client
-/// starts again with <c>initialize</c>;</item>
+/// the stateless SDK would refuse. An id this gateway does not know but could have made (it was restarted, or the
+/// session expired) is taken up again for the caller's token, so a restart does not cut every client off (the
+/// official clients close themselves on a 404); another token's id, or a malformed one, is a 404;</item>
 /// <item><c>GET /mcp</c> with the id is the session's stream of server-sent JSON-RPC notifications, <c>DELETE /mcp</c>
 /// ends the session; without an id both are left to the SDK (405).</item>
 /// </list>
@@ -68,7 +69,7 @@ internal sealed class McpSessionEndpoint(
         {
             return;
         }
-        else if (sessions.Find(id, Owner(context)) is not { } session)
+        else if ((HttpMethods.IsDelete(request.Method) ? sessions.Find(id, Owner(context)) : sessions.Resume(id, Owner(context))) is not { } session)
         {
             await UnknownAsync(context);
         }
@@ -95,7 +96,7 @@ internal sealed class McpSessionEndpoint(
         if (id is not null)
         {
             // The POST passed the endpoint's authorization already: the caller is who the token says.
-            if (sessions.Find(id, Owner(context)) is not { } session)
+            if (sessions.Resume(id, Owner(context)) is not { } session)
             {
                 await UnknownAsync(context);
                 return;
