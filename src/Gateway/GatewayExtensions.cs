@@ -84,8 +84,23 @@ public static class GatewayExtensions
             : [typeof(ScriptTools), typeof(ControlTools), typeof(StackTools), typeof(NodeTools), typeof(LogTools), typeof(WaitTools), typeof(RecordTools)];
         var access = new ToolAccess(toolTypes);
         var arguments = new ToolArguments(toolTypes);
-        var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" })
+        // Notifications go out on sessions kept beside the stateless transport (McpSessionEndpoint), not on SDK sessions.
+        builder.Services.AddSingleton<NotificationSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationSessions>());
+#pragma warning disable MCP9005 // Logging is deprecated from MCP 2026-07-28 on; initialize-handshake clients still use it.
+        var mcp = builder.Services.AddMcpServer(o =>
+            {
+                o.ServerInfo = new() { Name = "brummer", Version = typeof(GatewayExtensions).Assembly.GetName().Version?.ToString() ?? "0.0.0" };
+                o.Capabilities = new() { Resources = new() { Subscribe = true }, Logging = new() };
+            })
             .WithHttpTransport()
+            .WithListResourcesHandler(LogResources.ListAsync)
+            .WithListResourceTemplatesHandler(LogResources.ListTemplatesAsync)
+            .WithReadResourceHandler(LogResources.ReadAsync)
+            .WithSubscribeToResourcesHandler(LogResources.SubscribeAsync)
+            .WithUnsubscribeFromResourcesHandler(LogResources.UnsubscribeAsync)
+            .WithSetLoggingLevelHandler(LogResources.SetLevelAsync)
+#pragma warning restore MCP9005
             .WithTools<ScriptTools>()
             .WithTools<NodeTools>()
             .WithTools<LogTools>()
@@ -144,7 +159,7 @@ public static class GatewayExtensions
 
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpEnvelopeGuard>());
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal), mcp => mcp.UseMiddleware<McpEnvelopeGuard>().UseMiddleware<McpSessionEndpoint>());
         // A lane per kind of request, outside the thread pool's queue, where the nodes' pushed changes would otherwise
         // wait behind them (staleness under load), and where status never waits behind searches.
         app.UseMiddleware<LaneGate>();

@@ -16,6 +16,7 @@ public sealed class OpenGatewayFixture : IAsyncLifetime
         {
             ["web"] = Dummy.Command("say:web up", "sleep"),
             ["docs"] = Dummy.Command("say:docs up", "sleep"),
+            ["api"] = Dummy.Command("say:api up", "sleep"),
         });
 
     public ValueTask DisposeAsync() => Gateway.DisposeAsync();
@@ -60,13 +61,28 @@ public sealed class McpActorTests(OpenGatewayFixture fixture) : IClassFixture<Op
     }
 
     [Fact]
-    public async Task McpClient_OnTheInitializeRevision_IsRecordedByItsUserAgentProduct()
+    public async Task McpClient_OnTheInitializeRevision_IsRecordedByItsClientInfoName()
     {
-        // 2025-11-25 over stateless HTTP: the initialize that named the client is gone by the time a tool is called.
-        await using var mcp = await ConnectAsync("2025-11-25", "unseen", new Dictionary<string, string> { ["User-Agent"] = "agent-y/2.1 (linux)" });
+        // 2025-11-25 over stateless HTTP: the SDK forgets the initialize, but the notification session it got keeps the name.
+        await using var mcp = await ConnectAsync("2025-11-25", "agent-y", new Dictionary<string, string> { ["User-Agent"] = "other/2.1 (linux)" });
 
         await mcp.CallAsync("scripts_run", new { name = "docs" });
 
         await AssertRecordedAsAsync(mcp, "docs", "agent-y");
+    }
+
+    [Fact]
+    public async Task RawCall_WithoutASession_IsRecordedByItsUserAgentProduct()
+    {
+        // A raw JSON-RPC POST without initialize names itself nowhere but in its User-Agent.
+        var request = Gateway.McpPost(GatewayUnderTest.ToolCall("scripts_run", new { name = "api" }));
+        request.Headers.TryAddWithoutValidation("User-Agent", "agent-z/2.1 (linux)");
+        using (var response = await Gateway.SendAsync(request))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await using var mcp = await ConnectAsync("2026-07-28", "reader");
+        await AssertRecordedAsAsync(mcp, "api", "agent-z");
     }
 }

@@ -81,14 +81,16 @@ public sealed class StatusPollTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Poll_WithASessionId_GetsTheSdksRefusal()
+    public async Task Poll_WithAnUnknownSessionId_IsTheTransportsNotFound()
     {
         var request = _gateway.McpPost(Poll.Replace("ID", "1", StringComparison.Ordinal));
         request.Headers.Add("Mcp-Session-Id", "made-up");
 
         using var response = await _gateway.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // Sessions exist for notifications (McpSessionEndpoint): an id the gateway did not give is a 404, which tells
+        // a client to initialize again.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("Mcp-Session-Id", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 

@@ -115,8 +115,9 @@ internal static class McpStdioProxy
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                var expired = await SessionExpiredAsync(client);
                 await gateway.DropAsync(client);
-                if (attempt == 1 && retry(Innermost<HttpRequestException>(ex) ?? ex))
+                if (attempt == 1 && (expired || retry(Innermost<HttpRequestException>(ex) ?? ex)))
                 {
                     continue;
                 }
@@ -124,6 +125,18 @@ internal static class McpStdioProxy
                 throw new GatewayUnreachableException(gateway.Describe(ex), ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the gateway refused the session as unknown (it restarted): the client then closes with a 404, and the
+    /// call that failed meanwhile (cancelled with it, or refused with the 404) cannot have run on the new gateway.
+    /// The client closes just after the failure surfaces, so it is given a moment.
+    /// </summary>
+    private static async Task<bool> SessionExpiredAsync(McpClient client)
+    {
+        var completion = client.Completion;
+        await Task.WhenAny(completion, Task.Delay(TimeSpan.FromSeconds(2)));
+        return completion.IsCompletedSuccessfully && completion.Result is HttpClientCompletionDetails { HttpStatusCode: HttpStatusCode.NotFound };
     }
 
     private static Exception? Innermost<T>(Exception? ex)

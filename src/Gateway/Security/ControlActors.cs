@@ -59,7 +59,8 @@ public sealed class ControlActors(IHttpContextAccessor http, TokenStore tokens)
     /// <summary>
     /// An MCP client that names itself nowhere else: the product of its User-Agent (<c>claude-code/1.2 (...)</c> is
     /// <c>claude-code</c>). Stateless MCP on the 2025-11-25 revision keeps no initialize, so its clientInfo is gone by the
-    /// time a tool is called; the 2026-07-28 revision sends clientInfo with every request and is named by it instead.
+    /// time a tool is called unless the client sends its notification session's id (McpSessionEndpoint keeps the name
+    /// there); the 2026-07-28 revision sends clientInfo with every request and is named by it instead.
     /// </summary>
     private static string? McpUserAgent(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal) &&

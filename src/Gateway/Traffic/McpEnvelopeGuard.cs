@@ -65,7 +65,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             return;
         }
 
-        var (lane, problem, poll) = Inspect(body);
+        var (lane, problem, poll, initialize) = Inspect(body);
         if (problem is not null)
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, problem.Value.Code, problem.Value.Id, problem.Value.Message);
@@ -78,6 +78,11 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             context.Features.Set(poll);
         }
 
+        if (initialize is not null)
+        {
+            context.Features.Set(initialize);
+        }
+
         context.Request.Body = new MemoryStream(body, writable: false);
         context.Request.ContentLength = body.Length;
         await next(context);
@@ -85,7 +90,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
 
     private readonly record struct Problem(int Code, RequestId Id, string Message);
 
-    private static (RequestLane Lane, Problem? Problem, McpStatusPoll? Poll) Inspect(byte[] body)
+    private static (RequestLane Lane, Problem? Problem, McpStatusPoll? Poll, McpInitialize? Initialize) Inspect(byte[] body)
     {
         JsonDocument document;
         try
@@ -94,7 +99,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
         }
         catch (JsonException ex)
         {
-            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"), null);
+            return (default, new Problem(-32700, default, $"The body is not JSON: {ex.Message}"), null, null);
         }
 
         using (document)
@@ -102,7 +107,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."), null);
+                return (default, new Problem(-32600, default, "The body must be one JSON-RPC message (a JSON object); batches are not supported."), null, null);
             }
 
             var id = default(RequestId);
@@ -118,32 +123,32 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 else
                 {
-                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."), null);
+                    return (default, new Problem(-32600, default, "'id' must be a string or a whole number."), null, null);
                 }
             }
 
             if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
             {
-                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."), null);
+                return (default, new Problem(-32600, id, "'jsonrpc' must be \"2.0\"."), null, null);
             }
 
             if (!root.TryGetProperty("method", out var methodValue))
             {
                 // A response to something the server asked (sampling, elicitation): it has an id and a result or an error.
                 return root.TryGetProperty("id", out _) && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
-                    ? (RequestLane.Reads, null, null)
-                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."), null);
+                    ? (RequestLane.Reads, null, null, null)
+                    : (default, new Problem(-32600, id, "A message needs a 'method' (a request or notification) or an 'id' with a 'result' or 'error' (a response)."), null, null);
             }
 
             if (methodValue.ValueKind != JsonValueKind.String || methodValue.GetString() is not { Length: > 0 } method)
             {
-                return (default, new Problem(-32600, id, "'method' must be a non-empty string."), null);
+                return (default, new Problem(-32600, id, "'method' must be a non-empty string."), null, null);
             }
 
             var hasParams = root.TryGetProperty("params", out var parameters) && parameters.ValueKind != JsonValueKind.Null;
             if (hasParams && parameters.ValueKind != JsonValueKind.Object)
             {
-                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."), null);
+                return (default, new Problem(-32602, id, $"'params' of {InputText.Quote(method)} must be an object."), null, null);
             }
 
             if (hasParams && ParamsTypes.TryGetValue(method, out var type))
@@ -154,7 +159,7 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
                 {
-                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"), null);
+                    return (default, new Problem(-32602, id, $"Invalid params for {method}: {Clip(ex.Message)}"), null, null);
                 }
             }
 
@@ -162,31 +167,43 @@ internal sealed class McpEnvelopeGuard(RequestDelegate next, ILogger<McpEnvelope
             {
                 if (!hasParams || !parameters.TryGetProperty("name", out var tool) || tool.ValueKind != JsonValueKind.String)
                 {
-                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."), null);
+                    return (default, new Problem(-32602, id, "tools/call needs params.name: the tool to call (tools/list has them)."), null, null);
                 }
 
                 if (parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
                 {
-                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."), null);
+                    return (default, new Problem(-32602, id, "params.arguments of tools/call must be an object of named arguments."), null, null);
                 }
 
                 var name = tool.GetString();
                 var unfiltered = arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
                     || (arguments.ValueKind == JsonValueKind.Object && !arguments.EnumerateObject().MoveNext());
                 var poll = name == McpStatusPoll.Tool && unfiltered && idValue.ValueKind != JsonValueKind.Undefined ? new McpStatusPoll(idValue.GetRawText()) : null;
-                return (RequestLanes.OfTool(name), null, poll);
+                return (RequestLanes.OfTool(name), null, poll, null);
             }
 
-            return (RequestLane.Reads, null, null);
+            // Reading a log resource asks a node for its tail, like logs_tail.
+            var lane = method == RequestMethods.ResourcesRead ? RequestLane.Logs : RequestLane.Reads;
+            var initialize = method != RequestMethods.Initialize ? null
+                : new McpInitialize(hasParams && parameters.TryGetProperty("clientInfo", out var info) && info.ValueKind == JsonValueKind.Object &&
+                    info.TryGetProperty("name", out var client) && client.ValueKind == JsonValueKind.String ? client.GetString() : null);
+            return (lane, null, null, initialize);
         }
     }
 
     /// <summary>A parser's message can quote the input; keep it short.</summary>
     private static string Clip(string message) => message.Length <= 200 ? message : string.Concat(message.AsSpan(0, 200), "…");
 
-    private async Task RefuseAsync(HttpContext context, int status, int code, RequestId id, string message)
+    private Task RefuseAsync(HttpContext context, int status, int code, RequestId id, string message)
     {
         logger.LogInformation("MCP request refused ({Status}): {Reason}", status, message);
+        return WriteErrorAsync(context, status, code, id, message);
+    }
+
+    /// <summary>A JSON-RPC error as the whole answer to an HTTP request.</summary>
+    public static async Task WriteErrorAsync(HttpContext context, int status, int code, RequestId id, string message)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         context.Response.StatusCode = status;
         await context.Response.WriteAsJsonAsync(
             new JsonRpcError { Id = id, Error = new JsonRpcErrorDetail { Code = code, Message = message } },

@@ -23,7 +23,7 @@ internal static class NodeMcpClient
     /// Installs the pinned SDK (package-lock.json) once, so the README's test command works on a fresh clone. Test
     /// assemblies run in parallel: a lock file keeps two from running npm ci in the same directory at once.
     /// </summary>
-    private static async Task EnsureInstalledAsync()
+    internal static async Task EnsureInstalledAsync()
     {
         if (Installed())
         {
