@@ -10,8 +10,6 @@ namespace Brummer.Gateway.Tests;
 /// </summary>
 internal sealed class NodeClient : IDisposable
 {
-    private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../mcp-node-client"));
-
     private readonly Process _process;
     private readonly StringBuilder _errors = new();
 
@@ -31,7 +29,7 @@ internal sealed class NodeClient : IDisposable
     public static async Task<NodeClient> StartAsync(string script, params string[] args)
     {
         await NodeMcpClient.EnsureInstalledAsync();
-        var start = new ProcessStartInfo("node") { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = NodeMcpClient.ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
         foreach (var arg in args)
         {

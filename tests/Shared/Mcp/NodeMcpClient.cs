@@ -8,7 +8,8 @@ namespace Brummer.Tests;
 /// </summary>
 internal static class NodeMcpClient
 {
-    private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../mcp-node-client"));
+    /// <summary>tests/mcp-node-client, where its scripts run.</summary>
+    internal static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../mcp-node-client"));
 
     /// <summary>Runs <paramref name="script"/> of tests/mcp-node-client with <paramref name="args"/>; returns its last output line.</summary>
     public static async Task<string> RunAsync(string script, params string[] args)
