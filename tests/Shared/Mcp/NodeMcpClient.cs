@@ -36,10 +36,15 @@ internal static class NodeMcpClient
         {
             var (code, output) = await RunProgramAsync("npm", ["ci", "--no-audit", "--no-fund"]);
             Assert.True(code == 0, $"npm ci failed in {ClientDirectory}:\n{output}");
+            await File.WriteAllTextAsync(InstalledMarker, "npm ci done\n", TestContext.Current.CancellationToken);
         }
     }
 
-    private static bool Installed() => Directory.Exists(Path.Combine(ClientDirectory, "node_modules", "@modelcontextprotocol", "sdk"));
+    // Written once npm ci has finished: the SDK's directory appears long before its files do, so another test assembly
+    // that saw the directory ran node against a half-extracted package (CI).
+    private static string InstalledMarker => Path.Combine(ClientDirectory, "node_modules", ".brummer-tests-installed");
+
+    private static bool Installed() => File.Exists(InstalledMarker);
 
     private static Task<FileStream?> TryLock()
     {
