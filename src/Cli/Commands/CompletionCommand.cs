@@ -39,6 +39,12 @@ internal static class CompletionCommand
 
     private static IEnumerable<Command> Verbs(Command command) => command.Subcommands.Where(c => !c.Hidden);
 
+    /// <summary>Every verb and sub-verb with its path ("token create"), the path before it ("" or "token") and its name.</summary>
+    private static IEnumerable<(string Path, string Parent, string Name, Command Command)> VerbPaths(Command root) =>
+        Verbs(root).SelectMany(verb => Verbs(verb)
+            .Select(sub => ($"{verb.Name} {sub.Name}", verb.Name, sub.Name, sub))
+            .Prepend((verb.Name, string.Empty, verb.Name, verb)));
+
     private static IEnumerable<string> OptionNames(Command command) =>
         command.Options.Concat(Ancestors(command).SelectMany(a => a.Options.Where(o => o.Recursive)))
             .Where(o => !o.Hidden)
@@ -58,13 +64,9 @@ internal static class CompletionCommand
         script.Append("    for ((i = 1; i < COMP_CWORD; i++)); do\n");
         script.Append("        word=\"${COMP_WORDS[i]}\"\n");
         script.Append("        case \"$verb $word\" in\n");
-        foreach (var verb in Verbs(root))
+        foreach (var (path, parent, name, _) in VerbPaths(root))
         {
-            script.Append($"            \" {verb.Name}\") verb=\"{verb.Name}\" ;;\n");
-            foreach (var sub in Verbs(verb))
-            {
-                script.Append($"            \"{verb.Name} {sub.Name}\") verb=\"{verb.Name} {sub.Name}\" ;;\n");
-            }
+            script.Append($"            \"{parent} {name}\") verb=\"{path}\" ;;\n");
         }
 
         script.Append("        esac\n");
@@ -72,13 +74,9 @@ internal static class CompletionCommand
         script.Append("    local words\n");
         script.Append("    case \"$verb\" in\n");
         script.Append($"        \"\") words=\"{Words(root)}\" ;;\n");
-        foreach (var verb in Verbs(root))
+        foreach (var (path, _, _, command) in VerbPaths(root))
         {
-            script.Append($"        \"{verb.Name}\") words=\"{Words(verb)}\" ;;\n");
-            foreach (var sub in Verbs(verb))
-            {
-                script.Append($"        \"{verb.Name} {sub.Name}\") words=\"{Words(sub)}\" ;;\n");
-            }
+            script.Append($"        \"{path}\") words=\"{Words(command)}\" ;;\n");
         }
 
         script.Append("    esac\n");

@@ -28,12 +28,8 @@ internal sealed class McpStatusPollResponder(RequestDelegate next, StatusAnswers
 
     private static bool Answerable(HttpRequest request)
     {
+        // No Mcp-Session-Id reaches here: McpSessionEndpoint (before this) answers unknown ones and strips known ones.
         var headers = request.Headers;
-        if (headers.ContainsKey("Mcp-Session-Id"))
-        {
-            return false;
-        }
-
         var revision = headers["MCP-Protocol-Version"];
         if (revision.Count > 0 && (revision.Count > 1 || Array.IndexOf(PlainRevisions, revision[0]) < 0))
         {
