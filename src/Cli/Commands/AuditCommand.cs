@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -14,8 +15,8 @@ internal static class AuditCommand
         var command = new Command("audit", "Shows who ran, stopped, restarted, reloaded, claimed or released what on every node (or --node), newest first.") { node, limit, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var query = ClientCommands.Query(("node", parse.GetValue(node)), ("limit", parse.GetValue(limit)?.ToString(CultureInfo.InvariantCulture)));
-            var body = await ClientCommands.GetAsync(http, $"api/audit{query}", ct);
+            var query = GatewayRequests.Query(("node", parse.GetValue(node)), ("limit", parse.GetValue(limit)?.ToString(CultureInfo.InvariantCulture)));
+            var body = await GatewayRequests.GetAsync(http, $"api/audit{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;

@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -29,19 +30,19 @@ internal static class ClaimCommand
         };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var query = ClientCommands.Query(
+            var query = GatewayRequests.Query(
                 ("minutes", parse.GetValue(minutes).ToString(CultureInfo.InvariantCulture)),
                 ("note", parse.GetValue(note)),
                 ("force", parse.GetValue(force) ? "true" : null));
-            using var response = await http.PostAsync(new Uri($"api/processes/{Target(parse, name, node)}/claim{query}", UriKind.Relative), null, ct);
-            var body = await ClientCommands.EnsureSuccess(response, ct);
+            using var response = await http.PostAsync(new Uri($"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", UriKind.Relative), null, ct);
+            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
             if (parse.GetValue(json))
             {
                 return body;
             }
 
             var result = JsonSerializer.Deserialize<ClaimResult>(body)!;
-            return $"{result.Name} on {result.Node}: {Describe(result.Claim!)}";
+            return $"{result.Name} on {result.Node}: {ProcessText.Describe(result.Claim!)}";
         }));
         return command;
     }
@@ -53,9 +54,9 @@ internal static class ClaimCommand
         var command = new Command("release", "Ends your claim on a script's process (`brummer claim`), so others may act on it again.") { name, force, node, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var query = ClientCommands.Query(("force", parse.GetValue(force) ? "true" : null));
-            using var response = await http.DeleteAsync(new Uri($"api/processes/{Target(parse, name, node)}/claim{query}", UriKind.Relative), ct);
-            var body = await ClientCommands.EnsureSuccess(response, ct);
+            var query = GatewayRequests.Query(("force", parse.GetValue(force) ? "true" : null));
+            using var response = await http.DeleteAsync(new Uri($"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", UriKind.Relative), ct);
+            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -63,22 +64,11 @@ internal static class ClaimCommand
 
             var result = JsonSerializer.Deserialize<ClaimResult>(body)!;
             return result.Claim is { } released
-                ? $"{result.Name} on {result.Node}: released ({Describe(released)})."
+                ? $"{result.Name} on {result.Node}: released ({ProcessText.Describe(released)})."
                 : $"{result.Name} on {result.Node} was not claimed.";
         }));
         return command;
     }
 
     /// <summary>"claimed by X until T: note", with T in local time for the person at the terminal.</summary>
-    public static string Describe(ClaimDto claim)
-    {
-        ArgumentNullException.ThrowIfNull(claim);
-        return string.Create(CultureInfo.InvariantCulture, $"claimed by {claim.By} until {claim.Until.ToLocalTime():yyyy-MM-dd HH:mm:ss}{(claim.Note is { Length: > 0 } text ? ": " + text : string.Empty)}");
-    }
-
-    private static string Target(ParseResult parse, Argument<string> name, Option<string?> node)
-    {
-        var script = Uri.EscapeDataString(parse.GetValue(name)!);
-        return parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
-    }
 }

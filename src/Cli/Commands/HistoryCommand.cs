@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -14,9 +15,8 @@ internal static class HistoryCommand
         var command = new Command("history", "Shows a script's last 20 runs, newest first: when each started and ended, how it exited, the errors it printed, and who started it.") { name, node, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var script = Uri.EscapeDataString(parse.GetValue(name)!);
-            var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
-            var body = await ClientCommands.GetAsync(http, $"api/processes/{target}/history", ct);
+            var target = GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node));
+            var body = await GatewayRequests.GetAsync(http, $"api/processes/{target}/history", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -25,7 +25,7 @@ internal static class HistoryCommand
             var result = JsonSerializer.Deserialize<HistoryResult>(body)!;
             return result.Runs.Count == 0
                 ? $"{result.Name} has not run on {result.Node} yet."
-                : ClientCommands.Table.Render(
+                : Table.Render(
                     ["RUN", "OUTCOME", "STARTED", "ENDED", "EXIT", "ERRORS", "DURATION", "STARTED BY"],
                     result.Runs.Select(r => new[]
                     {

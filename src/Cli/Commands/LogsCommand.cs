@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using System.Text.Json;
 using Brummer.Gateway.Contracts;
@@ -21,9 +22,8 @@ internal static class LogsCommand
         var command = new Command("logs", "Shows a script's output (stdout and stderr, colours as printed); -f follows it.") { name, node, lines, follow };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var script = Uri.EscapeDataString(parse.GetValue(name)!);
-            var path = parse.GetValue(node) is { Length: > 0 } n ? $"api/logs/{Uri.EscapeDataString(n)}/{script}" : $"api/logs/{script}";
-            var tail = await GetAsync(http, $"{path}{ClientCommands.Query(("lines", parse.GetValue(lines).ToString(System.Globalization.CultureInfo.InvariantCulture)))}", ct);
+            var path = $"api/logs/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}";
+            var tail = await GetAsync(http, $"{path}{GatewayRequests.Query(("lines", parse.GetValue(lines).ToString(System.Globalization.CultureInfo.InvariantCulture)))}", ct);
             Print(tail);
             if (!parse.GetValue(follow))
             {
@@ -36,7 +36,7 @@ internal static class LogsCommand
                 while (true)
                 {
                     await Task.Delay(FollowInterval, ct);
-                    var next = await GetAsync(http, $"{path}{ClientCommands.Query(("after_seq", last.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("lines", "1000"))}", ct);
+                    var next = await GetAsync(http, $"{path}{GatewayRequests.Query(("after_seq", last.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("lines", "1000"))}", ct);
                     Print(next);
                     last = next.LastSeq;
                 }
@@ -58,13 +58,13 @@ internal static class LogsCommand
         var command = new Command("errors", "Lists the errors processes printed in their current (or last) run on every node, each with its whole stack trace and repeat count.") { name, node, run, all, json };
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
-            var query = ClientCommands.Query(
+            var query = GatewayRequests.Query(
                 ("name", parse.GetValue(name)),
                 ("node", parse.GetValue(node)),
                 ("run", parse.GetValue(run)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 ("all", parse.GetValue(all) ? "true" : null));
             using var response = await http.GetAsync(new Uri($"api/errors{query}", UriKind.Relative), ct);
-            var body = await ClientCommands.EnsureSuccess(response, ct);
+            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -97,7 +97,7 @@ internal static class LogsCommand
     private static async Task<LogTailResult> GetAsync(HttpClient http, string path, CancellationToken ct)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);
-        var body = await ClientCommands.EnsureSuccess(response, ct);
+        var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
         return JsonSerializer.Deserialize<LogTailResult>(body)!;
     }
 

@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using Brummer.Gateway.Security;
 
@@ -71,7 +72,7 @@ internal static class TokenCommand
                 var token = TokenFile.Create(path, parse.GetValue(name)!, granted, TimeProvider.System);
                 Console.WriteLine(token);
                 Console.Error.WriteLine($"Token '{parse.GetValue(name)}' ({granted.ToWireName()}) added to {path}. It is shown only now: store it safely.");
-                Console.Error.WriteLine($"Use it with: export {GatewayAccess.TokenVariable}=<token>   (or --token)");
+                Console.Error.WriteLine($"Use it with: export {GatewayEndpoint.TokenVariable}=<token>   (or --token)");
                 return 0;
             }
             catch (Exception ex) when (ex is TokenFileException or IOException or UnauthorizedAccessException)

@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -39,10 +40,9 @@ internal static class WaitCommand
         {
             var seconds = parse.GetValue(timeout);
             http.Timeout = AnswerTime(seconds);
-            var script = Uri.EscapeDataString(parse.GetValue(name)!);
-            var target = parse.GetValue(node) is { Length: > 0 } n ? $"{Uri.EscapeDataString(n)}/{script}" : script;
-            var query = ClientCommands.Query(("for", parse.GetValue(condition)), ("timeout", seconds?.ToString(CultureInfo.InvariantCulture)));
-            var body = await ClientCommands.GetAsync(http, $"api/processes/{target}/wait{query}", ct);
+            var target = GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node));
+            var query = GatewayRequests.Query(("for", parse.GetValue(condition)), ("timeout", seconds?.ToString(CultureInfo.InvariantCulture)));
+            var body = await GatewayRequests.GetAsync(http, $"api/processes/{target}/wait{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;

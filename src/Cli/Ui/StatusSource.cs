@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Brummer.Cli.Commands;
@@ -76,7 +77,7 @@ internal sealed class PollingStatusSource(HttpClient http, TimeSpan interval, Ti
             {
                 yield break;
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or ClientCommands.GatewayError or JsonException)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or GatewayCallException or JsonException)
             {
                 cursor = null;
                 update = StatusUpdate.Failed(Describe(ex));
@@ -106,6 +107,6 @@ internal sealed class PollingStatusSource(HttpClient http, TimeSpan interval, Ti
     };
 
     private async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
-        JsonSerializer.Deserialize<T>(await ClientCommands.GetAsync(http, path, ct))
+        JsonSerializer.Deserialize<T>(await GatewayRequests.GetAsync(http, path, ct))
         ?? throw new JsonException($"{path} answered null");
 }

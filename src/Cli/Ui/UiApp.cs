@@ -1,3 +1,4 @@
+using Brummer.Client;
 using System.Threading.Channels;
 using Brummer.Cli.Commands;
 using Brummer.Gateway.Contracts;
@@ -157,7 +158,7 @@ internal sealed class UiApp(IAnsiConsole console, IStatusSource status, IGateway
         {
             return;
         }
-        catch (Exception ex) when (ex is HttpRequestException or ClientCommands.GatewayError or OperationCanceledException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is HttpRequestException or GatewayCallException or OperationCanceledException or System.Text.Json.JsonException)
         {
             done = new ActionDone($"{control.Action} {control.Name} on {control.Node} failed: {ex.Message}", true);
         }
@@ -181,7 +182,7 @@ internal sealed class UiApp(IAnsiConsole console, IStatusSource status, IGateway
             {
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or ClientCommands.GatewayError or OperationCanceledException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is HttpRequestException or GatewayCallException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 read = new LogRead(log.Node, log.Name, [], ex.Message);
             }

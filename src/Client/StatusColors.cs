@@ -1,10 +1,10 @@
-namespace Brummer.Cli.Commands;
+namespace Brummer.Client;
 
 /// <summary>
 /// Colour for tables on a terminal: a process's status and health at a glance. Plain text when stdout is not a terminal
 /// (piped into grep or a file), when NO_COLOR is set (https://no-color.org), or on a dumb terminal.
 /// </summary>
-internal static class StatusColors
+public static class StatusColors
 {
     private const string Reset = "\e[0m";
 
@@ -24,6 +24,9 @@ internal static class StatusColors
     };
 
     /// <summary><paramref name="padded"/> (the cell already padded to its column) in <paramref name="value"/>'s colour.</summary>
-    public static string Paint(string padded, string value) =>
-        Enabled && Of(value) is { } colour ? string.Concat(colour, padded.TrimEnd(), Reset, padded.AsSpan(padded.TrimEnd().Length)) : padded;
+    public static string Paint(string padded, string value)
+    {
+        ArgumentNullException.ThrowIfNull(padded);
+        return Enabled && Of(value) is { } colour ? string.Concat(colour, padded.TrimEnd(), Reset, padded.AsSpan(padded.TrimEnd().Length)) : padded;
+    }
 }
