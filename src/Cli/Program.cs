@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Brummer.Cli;
+using Brummer.Client;
 using Brummer.Cli.Commands;
 
 StandardStreams.WriteDirectly();

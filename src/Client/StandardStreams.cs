@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Brummer.Cli;
+namespace Brummer.Client;
 
 /// <summary>
 /// .NET's Console, on its first write to a terminal, loads terminfo and sends the terminal's keypad-transmit sequence
@@ -8,7 +8,7 @@ namespace Brummer.Cli;
 /// arrow keys. Brummer only prints lines, so it writes them to descriptors 1 and 2 itself, with write(2) as Console
 /// does (no file position of its own: <c>&gt; file 2&gt;&amp;1</c> keeps both streams in order).
 /// </summary>
-internal static partial class StandardStreams
+public static partial class StandardStreams
 {
     private const int Interrupted = 4; // EINTR
 
