@@ -72,12 +72,12 @@ public sealed class ToolInstallTests : IDisposable
 
         var restart = await BrummerProcess.RunInstalledAsync(brummer, "restart", "web", "--wait", "running", "--gateway", gateway); // handed to the full CLI (--wait)
         var restartedPid = JsonDocument.Parse((await BrummerProcess.RunInstalledAsync(brummer, "status", "--json", "--gateway", gateway)).Output).RootElement.GetProperty("processes")[0].GetProperty("pid").GetInt32();
+        var tree = OsProcesses.GroupMembers(restartedPid);
         var stop = await BrummerProcess.RunInstalledAsync(brummer, "stop", "web", "--gateway", gateway);
         var stoppedAgain = await BrummerProcess.RunAsync("stop", "web", "--gateway", gateway);
         using var http = new HttpClient { BaseAddress = new Uri(gateway) };
         var dashboard = await http.GetStringAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken);
         using var dashboardScript = await http.GetAsync(new Uri("/dashboard/app.js", UriKind.Relative), TestContext.Current.CancellationToken);
-        var tree = OsProcesses.GroupMembers(restartedPid);
         var exitCode = await up.TerminateAsync();
 
         // Assert: the README gives the commands run here (--global where this test has its own --tool-path).
