@@ -66,6 +66,7 @@ public static class EmbeddedCluster
         ArgumentNullException.ThrowIfNull(security);
         Console.WriteLine($"MCP:  {new Uri(url, "/mcp")}");
         Console.WriteLine($"API:  {new Uri(url, "/api/processes")}");
+        Console.WriteLine($"Web:  {url}"); // the dashboard
         foreach (var line in security.Describe(bind, url.Port))
         {
             Console.WriteLine(line);

@@ -228,6 +228,7 @@ public sealed class DashboardTests
         try
         {
             await brummer.McpUrlAsync();
+            await brummer.WaitForOutputAsync($"Web:  http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"); // where the banner says the dashboard is
         }
         catch
         {
