@@ -176,7 +176,10 @@ internal static class ClosedLoop
                 errors[m],
                 errorsOutside,
                 errorSamples[m],
-                CpuSampler.Over(cpuWindows[m]));
+                CpuSampler.Over(cpuWindows[m]))
+            {
+                Logs = [.. Enumerable.Range(0, workers).Select(w => logs[w, m])],
+            };
         })];
 
         // One call and its record; a paced worker has several in flight, so a worker's log is locked while written.
@@ -270,4 +273,8 @@ internal sealed record PhaseResult(
     long Errors,
     long ErrorsOutsideWindow,
     IReadOnlyList<string> ErrorSamples,
-    CpuUsage Cpu);
+    CpuUsage Cpu)
+{
+    /// <summary>Every latency recorded, per worker: to pool phases of several processes.</summary>
+    public IReadOnlyList<LatencyLog> Logs { get; init; } = [];
+}

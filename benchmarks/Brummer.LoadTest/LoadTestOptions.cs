@@ -52,6 +52,18 @@ internal sealed record LoadTestOptions
     /// <summary>Telemetry scenarios: the configurations compared, each a cluster of its own, all started at once.</summary>
     public IReadOnlyList<TelemetryConfig> TelemetryConfigs { get; init; } = TelemetryConfig.All;
 
+    /// <summary>
+    /// Telemetry scenarios: processes (or clusters) started per configuration. Two `brummer up` of the same build
+    /// differ at p99 by up to ±30 % on a loaded 2-core machine; with several per configuration, each configuration's
+    /// figures pool every call to all of its processes, and the spread among the `off` processes shows the noise.
+    /// </summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>What a telemetry run starts: each configuration <see cref="Replicas"/> times (numbered when more than once).</summary>
+    public IReadOnlyList<TelemetryConfig> TelemetryInstances => Replicas <= 1
+        ? TelemetryConfigs
+        : [.. Enumerable.Range(1, Replicas).SelectMany(r => TelemetryConfigs.Select(c => c with { Replica = r }))];
+
     /// <summary>Bytes per line (newline included) the flood script prints.</summary>
     public int FloodLineBytes { get; init; } = 100;
 
@@ -142,6 +154,7 @@ internal sealed record LoadTestOptions
                                on (OTEL_EXPORTER_OTLP_ENDPOINT = a counting sink in this tool,
                                http/protobuf, SDK default intervals), on-nologs (the same with
                                --otel-logs off)
+          --replicas N         telemetry: processes (clusters) per configuration, pooled  [1]
           --status-clients N   contention: MCP clients asking scripts_status              [4]
           --status-interval MS contention: each asks every MS ms, answered or not         [100]
           --window S           contention: seconds of each measured window                [20]
@@ -189,6 +202,7 @@ internal sealed record LoadTestOptions
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
                 "--floor" => options with { FloorDuration = TimeSpan.FromSeconds(Number()) },
                 "--rounds" => options with { Rounds = (int)Number() },
+                "--replicas" => options with { Replicas = (int)Number() },
                 "--status-clients" => options with { StatusClients = (int)Number() },
                 "--search-clients" => options with { SearchClients = (int)Number() },
                 "--search-scripts" => options with { SearchScripts = (int)Number() },
@@ -279,6 +293,15 @@ internal sealed record TelemetryConfig(string Name, bool Export, bool OutputLogs
 
     /// <summary>Added to <c>brummer up</c> / <c>brummer node</c>.</summary>
     public IReadOnlyList<string> Args => OutputLogs ? [] : ["--otel-logs", "off"];
+
+    /// <summary>Which of its configuration's processes (1, 2, ...) with --replicas; 0 when it is the only one.</summary>
+    public int Replica { get; init; }
+
+    /// <summary>The name, numbered when the configuration has several processes ("on #2").</summary>
+    public string Label => Replica == 0 ? Name : $"{Name} #{Replica}";
+
+    /// <summary>Its processes' directory in the run directory (no space: stand-in scripts run through a shell).</summary>
+    public string DirectoryName => Replica == 0 ? Name : $"{Name}-{Replica}";
 
     public string Describe => (Export, OutputLogs) switch
     {

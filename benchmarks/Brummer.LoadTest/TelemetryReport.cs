@@ -44,7 +44,7 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
             s.AppendLine(Invariant($"| scripts | {options.ScriptsPerNode} per node: half `exec sleep 3600`, half `sleep {options.ShortLifetime.TotalSeconds:0.###}; date +%s%N`, through a stand-in `npm` |"));
         }
 
-        s.AppendLine(Invariant($"| telemetry | {string.Join("; ", Configs.Select(c => $"**{c.Config.Name}**: {c.Config.Describe}"))}. The sink: Kestrel in a process of its own (the load tool with `--otlp-sink`), one port per configuration, counts requests and bytes of `POST /v1/{{traces,metrics,logs}}` and answers 200 with an empty body |"));
+        s.AppendLine(Invariant($"| telemetry | {string.Join("; ", Configs.Select(c => c.Config).DistinctBy(c => c.Name).Select(c => $"**{c.Name}**: {c.Describe}"))}. The sink: Kestrel in a process of its own (the load tool with `--otlp-sink`), one port per configuration, counts requests and bytes of `POST /v1/{{traces,metrics,logs}}` and answers 200 with an empty body |"));
         if (ClearedVariables.Count > 0)
         {
             s.AppendLine(Invariant($"| cleared | the load tool's own {string.Join(", ", ClearedVariables)} (so `off` exports nothing) |"));
@@ -66,7 +66,7 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
             {
                 var cpu = HostCpu(p, c.Index);
                 s.AppendLine(Invariant(
-                    $"| {c.Config.Name} | {label} | {p.Latency.Count:N0} | {p.CallsPerSecond:N0} | {p.Latency.P50:0.00} | {p.Latency.P90:0.00} | **{p.Latency.P99:0.00}** | {p.Latency.P999:0.00} | {p.Latency.Max:0.0} | {p.Errors} | {cpu:0.00} | {cpu * 1000 / p.CallsPerSecond:0.000} ms |"));
+                    $"| {c.Config.Label} | {label} | {p.Latency.Count:N0} | {p.CallsPerSecond:N0} | {p.Latency.P50:0.00} | {p.Latency.P90:0.00} | **{p.Latency.P99:0.00}** | {p.Latency.P999:0.00} | {p.Latency.Max:0.0} | {p.Errors} | {cpu:0.00} | {cpu * 1000 / p.CallsPerSecond:0.000} ms |"));
             }
         }
 
@@ -96,12 +96,16 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
             {
                 string Cell(int signal) => sink.Length == 0 ? "-" : Invariant(
                     $"{OtlpSink.Requests(sink, c.Index, signal) / p.Duration.TotalSeconds:0.0} req/s, {OtlpSink.Bytes(sink, c.Index, signal) / 1024.0 / p.Duration.TotalSeconds:N0} KB/s");
-                s.AppendLine(Invariant($"| {c.Config.Name} | {label} | {Cell(0)} | {Cell(1)} | {Cell(2)} |"));
+                s.AppendLine(Invariant($"| {c.Config.Label} | {label} | {Cell(0)} | {Cell(1)} | {Cell(2)} |"));
             }
         }
 
         s.AppendLine();
-        if (Configs.FirstOrDefault(c => !c.Config.Export) is { } off)
+        if (options.Replicas > 1)
+        {
+            AppendPooled(s);
+        }
+        else if (Configs.FirstOrDefault(c => !c.Config.Export) is { } off)
         {
             s.AppendLine(Invariant($"Cost against `{off.Config.Name}`, same run (target: status p99 with export on ≤ {TargetP99Ratio:0.00}× off):"));
             s.AppendLine();
@@ -140,7 +144,7 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
             {
                 var churn = label == Loaded && c.Churn is { } ch ? Invariant($"{ch.Actions / p.Duration.TotalSeconds:0.0} ({ch.Errors})") : "-";
                 s.AppendLine(Invariant(
-                    $"| {c.Config.Name} | {label} | {Self(p, TelemetryRun.Role("gateway", c.Index)):0.00} | {Self(p, TelemetryRun.Role("node a", c.Index)):0.00} | {Self(p, TelemetryRun.Role("node b", c.Index)):0.00} | {Self(p, "load tool"):0.00} | {Self(p, "OTLP sink"):0.00} | {p.Cpu.MachineBusy:0.00} of {p.Cpu.Cores} | {churn} |"));
+                    $"| {c.Config.Label} | {label} | {Self(p, TelemetryRun.Role("gateway", c.Index)):0.00} | {Self(p, TelemetryRun.Role("node a", c.Index)):0.00} | {Self(p, TelemetryRun.Role("node b", c.Index)):0.00} | {Self(p, "load tool"):0.00} | {Self(p, "OTLP sink"):0.00} | {p.Cpu.MachineBusy:0.00} of {p.Cpu.Cores} | {churn} |"));
             }
         }
 
@@ -162,7 +166,7 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
 
             var exported = c.Config.Export && c.Config.OutputLogs;
             s.AppendLine(Invariant(
-                $"| {c.Config.Name} | **{f.Rate(f.Lines):N0}** | {(exported ? Invariant($"{f.Rate(f.Export.Sent):N0}") : "-")} | {(exported ? Invariant($"{f.Rate(f.Export.QueueFull):N0}") : "-")} | {(exported ? Invariant($"{f.Rate(f.Export.Failed):N0}") : "-")} | {(exported && f.Lines > 0 ? Invariant($"{(f.Export.Sent + f.Export.Dropped) / f.Lines:0.000}") : "-")} | {HostCpu(c.Quiet, c.Index):0.00} → {HostCpu(c.Loaded, c.Index):0.00} | {Self(c.Loaded, "flood script"):0.00} | {Self(c.Loaded, "OTLP sink"):0.00} | {c.RssAfterWarmup / 1048576.0:0} → {f.MaxRss / 1048576.0:0} → {c.RssAtEnd / 1048576.0:0} MiB |"));
+                $"| {c.Config.Label} | **{f.Rate(f.Lines):N0}** | {(exported ? Invariant($"{f.Rate(f.Export.Sent):N0}") : "-")} | {(exported ? Invariant($"{f.Rate(f.Export.QueueFull):N0}") : "-")} | {(exported ? Invariant($"{f.Rate(f.Export.Failed):N0}") : "-")} | {(exported && f.Lines > 0 ? Invariant($"{(f.Export.Sent + f.Export.Dropped) / f.Lines:0.000}") : "-")} | {HostCpu(c.Quiet, c.Index):0.00} → {HostCpu(c.Loaded, c.Index):0.00} | {Self(c.Loaded, "flood script"):0.00} | {Self(c.Loaded, "OTLP sink"):0.00} | {c.RssAfterWarmup / 1048576.0:0} → {f.MaxRss / 1048576.0:0} → {c.RssAtEnd / 1048576.0:0} MiB |"));
         }
 
         s.AppendLine();
@@ -176,11 +180,63 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
             var requests = c.SinkTotal.Length == 0 ? 0 : OtlpSink.Requests(c.SinkTotal, c.Index, 2);
             var bytes = c.SinkTotal.Length == 0 ? 0 : OtlpSink.Bytes(c.SinkTotal, c.Index, 2);
             s.AppendLine(Invariant(
-                $"| {c.Config.Name} | {c.LinesTotal:N0} | {e.Sent:N0} | {e.QueueFull:N0} | {e.Failed:N0} | {e.Queued:N0} | {c.LinesTotal - e.Sent - e.Dropped - e.Queued:N0} | {requests:N0}, {bytes / 1048576.0:N0} MB | {(requests > 0 ? e.Sent / requests : 0):0} |"));
+                $"| {c.Config.Label} | {c.LinesTotal:N0} | {e.Sent:N0} | {e.QueueFull:N0} | {e.Failed:N0} | {e.Queued:N0} | {c.LinesTotal - e.Sent - e.Dropped - e.Queued:N0} | {requests:N0}, {bytes / 1048576.0:N0} MB | {(requests > 0 ? e.Sent / requests : 0):0} |"));
         }
 
         s.AppendLine();
     }
+
+    /// <summary>
+    /// Each configuration's figures over all of its processes (every call to any of them, pooled), against `off`'s
+    /// pooled; and each process's p99 against `off`'s pooled, so the spread among the `off` processes shows how far two
+    /// processes of the same build differ in this run.
+    /// </summary>
+    private void AppendPooled(StringBuilder s)
+    {
+        var groups = Configs.GroupBy(c => c.Config.Name).ToList();
+        if (groups.FirstOrDefault(g => !g.First().Config.Export) is not { } off)
+        {
+            return;
+        }
+
+        s.AppendLine(Invariant($"Pooled over the {options.Replicas} processes of each configuration (every call to any of them), against `{off.Key}`'s pool, same run (target: status p99 with export on ≤ {TargetP99Ratio:0.00}× off); last column: each process's own p99 against `{off.Key}`'s pool (the spread of `{off.Key}`'s own processes is this run's process-to-process noise):"));
+        s.AppendLine();
+        s.AppendLine(Invariant($"| segment | telemetry | calls | p50 ms | p99 ms | p99 × off | p50 × off | calls/s × off | {(flood ? "`brummer up`" : "gateway")} CPU per call × off |{(flood ? " flood lines/s × off |" : string.Empty)} p99 ≤ {TargetP99Ratio:0.00}× off | each process's p99 × off |"));
+        s.AppendLine(Invariant($"|---|---|---:|---:|---:|---:|---:|---:|---:|{(flood ? "---:|" : string.Empty)}---|---|"));
+        foreach (var (pick, label) in new (Func<TelemetryResult, PhaseResult>, string)[] { (r => r.Quiet, Quiet), (r => r.Loaded, Loaded) })
+        {
+            var b = Pool(off, pick);
+            foreach (var g in groups)
+            {
+                var p = Pool(g, pick);
+                var ratio = p.Latency.P99 / b.Latency.P99;
+                var lines = flood && label == Loaded ? Invariant($" {p.LinesPerSecond / b.LinesPerSecond:0.00} |") : flood ? " - |" : string.Empty;
+                var each = string.Join(", ", g.Select(c => Invariant($"{pick(c).Latency.P99 / b.Latency.P99:0.00}")));
+                s.AppendLine(Invariant(
+                    $"| {label} | {g.Key} | {p.Latency.Count:N0} | {p.Latency.P50:0.00} | **{p.Latency.P99:0.00}** | **{ratio:0.00}** | {p.Latency.P50 / b.Latency.P50:0.00} | {p.CallsPerSecond / b.CallsPerSecond:0.00} | {p.CpuPerCall / b.CpuPerCall:0.00} |{lines} {(g.First().Config.Export ? Verdict(ratio <= TargetP99Ratio) : "baseline")} | {each} |"));
+            }
+        }
+
+        s.AppendLine();
+    }
+
+    /// <summary>One configuration's processes as one: latencies pooled, rates and CPU per call over their summed windows.</summary>
+    private Pooled Pool(IEnumerable<TelemetryResult> processes, Func<TelemetryResult, PhaseResult> pick)
+    {
+        var list = processes.ToList();
+        var latency = LatencySummary.From(list.SelectMany(c => pick(c).Logs));
+        var seconds = list.Sum(c => pick(c).Duration.TotalSeconds);
+        var cpuSeconds = list.Sum(c => HostCpu(pick(c), c.Index) * pick(c).Duration.TotalSeconds);
+        var floods = list.Select(c => c.Flood).OfType<FloodWindows>().ToList();
+        var lineSeconds = floods.Sum(f => f.Seconds);
+        return new Pooled(
+            latency,
+            seconds > 0 ? latency.Count / seconds : 0,
+            latency.Count > 0 ? cpuSeconds / latency.Count : 0,
+            lineSeconds > 0 ? floods.Sum(f => f.Lines) / lineSeconds : 0);
+    }
+
+    private sealed record Pooled(LatencySummary Latency, double CallsPerSecond, double CpuPerCall, double LinesPerSecond);
 
     private double HostCpu(PhaseResult p, int config) => Self(p, TelemetryRun.Role(flood ? "brummer up" : "gateway", config));
 

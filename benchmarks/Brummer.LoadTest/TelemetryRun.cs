@@ -26,7 +26,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
 
     public async Task<TelemetryReport> RunStatusAsync(string runDirectory, CancellationToken cancellationToken)
     {
-        var configs = options.TelemetryConfigs;
+        var configs = options.TelemetryInstances;
         var report = new TelemetryReport(options, flood: false) { LoadAverageBefore = LoadRun.LoadAverage() };
         report.ClearedVariables.AddRange(ClearOtelEnvironment());
         await using var sink = await OtlpSink.StartAsync(configs.Count, runDirectory, cancellationToken);
@@ -39,9 +39,9 @@ internal sealed class TelemetryRun(LoadTestOptions options)
         {
             for (var c = 0; c < configs.Count; c++)
             {
-                LoadRun.Log($"starting 2 nodes and a gateway, telemetry '{configs[c].Name}', from {options.BrummerDll}");
+                LoadRun.Log($"starting 2 nodes and a gateway, telemetry '{configs[c].Label}', from {options.BrummerDll}");
                 clusters.Add(await BrummerCluster.StartAsync(
-                    options, Path.Combine(runDirectory, configs[c].Name), cancellationToken, configs[c].Environment(sink.Endpoint(c)), configs[c].Args));
+                    options, Path.Combine(runDirectory, configs[c].DirectoryName), cancellationToken, configs[c].Environment(sink.Endpoint(c)), configs[c].Args));
                 report.Membership = clusters[c].Membership;
             }
 
@@ -72,7 +72,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
             for (var c = 0; c < configs.Count; c++)
             {
                 Volatile.Write(ref current, c);
-                report.WarmupSeconds += await LoadRun.WarmUpAsync($"MCP raw, '{configs[c].Name}'", options.Clients, call, options.JitWarmup, cpu, cancellationToken);
+                report.WarmupSeconds += await LoadRun.WarmUpAsync($"MCP raw, '{configs[c].Label}'", options.Clients, call, options.JitWarmup, cpu, cancellationToken);
             }
 
             var plan = Plan(configs.Count);
@@ -80,7 +80,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
             var sinkAt = Array.Empty<long>();
             LoadRun.Log($"{options.Clients} raw MCP loops over {configs.Count} clusters in turn: per round and cluster a {options.Segment.TotalSeconds:0} s churn segment then an idle one, {options.Rounds} rounds after an unmeasured churn segment each");
             var phases = await ClosedLoop.RunAsync(
-                [.. configs.SelectMany(c => new[] { $"{c.Name}, idle", $"{c.Name}, churn" })],
+                [.. configs.SelectMany(c => new[] { $"{c.Label}, idle", $"{c.Label}, churn" })],
                 options.Clients,
                 call,
                 [.. plan.Select(p => p.Segment)],
@@ -147,7 +147,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
 
     public async Task<TelemetryReport> RunFloodAsync(string runDirectory, CancellationToken cancellationToken)
     {
-        var configs = options.TelemetryConfigs;
+        var configs = options.TelemetryInstances;
         var report = new TelemetryReport(options, flood: true) { LoadAverageBefore = LoadRun.LoadAverage() };
         report.ClearedVariables.AddRange(ClearOtelEnvironment());
         await using var sink = await OtlpSink.StartAsync(configs.Count, runDirectory, cancellationToken);
@@ -160,9 +160,9 @@ internal sealed class TelemetryRun(LoadTestOptions options)
             var scripts = new Dictionary<string, string> { [BrummerCluster.FloodScript] = BrummerCluster.FloodBody(options.FloodLineBytes) };
             for (var c = 0; c < configs.Count; c++)
             {
-                LoadRun.Log($"starting `brummer up`, telemetry '{configs[c].Name}', from {options.BrummerDll}");
+                LoadRun.Log($"starting `brummer up`, telemetry '{configs[c].Label}', from {options.BrummerDll}");
                 clusters.Add(await BrummerCluster.StartEmbeddedAsync(
-                    options, Path.Combine(runDirectory, configs[c].Name), scripts, cancellationToken, configs[c].Environment(sink.Endpoint(c)), configs[c].Args));
+                    options, Path.Combine(runDirectory, configs[c].DirectoryName), scripts, cancellationToken, configs[c].Environment(sink.Endpoint(c)), configs[c].Args));
                 report.Membership = clusters[c].Membership;
             }
 
@@ -185,7 +185,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
             for (var c = 0; c < configs.Count; c++)
             {
                 Volatile.Write(ref current, c);
-                report.WarmupSeconds += await LoadRun.WarmUpAsync($"MCP raw, '{configs[c].Name}'", options.Clients, call, options.JitWarmup, cpu, cancellationToken);
+                report.WarmupSeconds += await LoadRun.WarmUpAsync($"MCP raw, '{configs[c].Label}'", options.Clients, call, options.JitWarmup, cpu, cancellationToken);
             }
 
             var plan = Plan(configs.Count);
@@ -194,7 +194,7 @@ internal sealed class TelemetryRun(LoadTestOptions options)
             var rssAfterWarmup = new long[configs.Count];
             LoadRun.Log($"{FloodClients} raw MCP client over {configs.Count} `brummer up` in turn: per round and process a {options.Segment.TotalSeconds:0} s flood segment then an idle one, {options.Rounds} rounds after an unmeasured flood segment each");
             var phases = await ClosedLoop.RunAsync(
-                [.. configs.SelectMany(c => new[] { $"{c.Name}, idle", $"{c.Name}, flood" })],
+                [.. configs.SelectMany(c => new[] { $"{c.Label}, idle", $"{c.Label}, flood" })],
                 FloodClients,
                 call,
                 [.. plan.Select(p => p.Segment)],
