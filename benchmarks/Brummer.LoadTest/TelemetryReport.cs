@@ -35,16 +35,16 @@ internal sealed class TelemetryReport(LoadTestOptions options, bool flood) : IRe
         AppendMachine(s, options, args);
         if (flood)
         {
-            s.AppendLine(Invariant($"| Brummer | per configuration one `dotnet brummer.dll up` process (node `{BrummerCluster.EmbeddedNode}` and gateway share it); all {Configs.Count} run at once, only the one measured is loaded |"));
+            s.AppendLine(Invariant($"| Brummer | per configuration {(options.Replicas > 1 ? Invariant($"{options.Replicas} `dotnet brummer.dll up` processes") : "one `dotnet brummer.dll up` process")} (node `{BrummerCluster.EmbeddedNode}` and gateway share it); all {Configs.Count} run at once, only the one measured is loaded |"));
             s.AppendLine(Invariant($"| scripts | {options.ScriptsPerNode} `exec sleep 3600` (running, listed in every answer) and `{BrummerCluster.FloodScript}`: `exec yes '<{options.FloodLineBytes - 1} printable bytes>'` ({options.FloodLineBytes}-byte lines), through a stand-in `npm` |"));
         }
         else
         {
-            s.AppendLine(Invariant($"| cluster | per configuration 3 OS processes (`brummer node --name a`, `... b`, `brummer gateway`), {Membership}; all {Configs.Count} clusters run at once, only the one measured is loaded |"));
+            s.AppendLine(Invariant($"| cluster | per configuration{(options.Replicas > 1 ? Invariant($" {options.Replicas} clusters of") : string.Empty)} 3 OS processes (`brummer node --name a`, `... b`, `brummer gateway`), {Membership}; all {Configs.Count} clusters run at once, only the one measured is loaded |"));
             s.AppendLine(Invariant($"| scripts | {options.ScriptsPerNode} per node: half `exec sleep 3600`, half `sleep {options.ShortLifetime.TotalSeconds:0.###}; date +%s%N`, through a stand-in `npm` |"));
         }
 
-        s.AppendLine(Invariant($"| telemetry | {string.Join("; ", Configs.Select(c => c.Config).DistinctBy(c => c.Name).Select(c => $"**{c.Name}**: {c.Describe}"))}. The sink: Kestrel in a process of its own (the load tool with `--otlp-sink`), one port per configuration, counts requests and bytes of `POST /v1/{{traces,metrics,logs}}` and answers 200 with an empty body |"));
+        s.AppendLine(Invariant($"| telemetry | {string.Join("; ", Configs.Select(c => c.Config).DistinctBy(c => c.Name).Select(c => $"**{c.Name}**: {c.Describe}"))}. The sink: Kestrel in a process of its own (the load tool with `--otlp-sink`), one port per {(options.Replicas > 1 ? "process" : "configuration")}, counts requests and bytes of `POST /v1/{{traces,metrics,logs}}` and answers 200 with an empty body |"));
         if (ClearedVariables.Count > 0)
         {
             s.AppendLine(Invariant($"| cleared | the load tool's own {string.Join(", ", ClearedVariables)} (so `off` exports nothing) |"));
