@@ -283,9 +283,12 @@ public sealed class DockerComposeTests
         Assert.True(entrypoint is ["dotnet", var path] && Path.GetFileName(path) == dll,
             $"ENTRYPOINT {JsonSerializer.Serialize(entrypoint)} should run `dotnet /path/{dll}`");
 
-        // The CLI project, found by its assembly name, is what a build stage publishes...
+        // The CLI project, found by its assembly name, is what a build stage publishes (the full CLI: the NativeAOT front
+        // end of the tool package shares the name, but an image runs the full CLI with `dotnet`)...
         var cliProject = Directory.EnumerateFiles(Path.Combine(DockerStack.Repo, "src"), "*.csproj", SearchOption.AllDirectories)
-            .Single(p => File.ReadAllText(p).Contains($"<AssemblyName>{Path.GetFileNameWithoutExtension(dll)}</AssemblyName>", StringComparison.Ordinal));
+            .Select(p => (Path: p, Text: File.ReadAllText(p)))
+            .Single(p => p.Text.Contains($"<AssemblyName>{Path.GetFileNameWithoutExtension(dll)}</AssemblyName>", StringComparison.Ordinal) &&
+                !p.Text.Contains("<PublishAot>true</PublishAot>", StringComparison.Ordinal)).Path;
         var cliRelative = Path.GetRelativePath(DockerStack.Repo, cliProject).Replace('\\', '/');
         var publish = file.Stages.SelectMany(s => s.Runs.Select(r => (Stage: s, Run: r)))
             .Select(x => (x.Stage, x.Run, Args: DotnetPublish(x.Run.Command)))
