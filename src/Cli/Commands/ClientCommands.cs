@@ -8,7 +8,7 @@ namespace Brummer.Cli.Commands;
 /// <summary>Verbs that talk to a running gateway's JSON API.</summary>
 internal static class ClientCommands
 {
-        public static IEnumerable<Command> Create(GatewayAccess gateway)
+    public static IEnumerable<Command> Create(GatewayAccess gateway)
     {
         var json = new Option<bool>("--json") { Description = "Print the gateway's JSON instead of a table." };
         var nodeFilter = new Option<string?>("--node", "-n") { Description = "Only this node (default: every node for status; the default node for run/stop/restart)." };
