@@ -57,6 +57,13 @@ public sealed class ToolInstallTests : IDisposable
         var status = await BrummerProcess.RunInstalledAsync(brummer, "status", "--gateway", gateway);
         var json = await BrummerProcess.RunInstalledAsync(brummer, "status", "--json", "--gateway", gateway);
         var pid = JsonDocument.Parse(json.Output).RootElement.GetProperty("processes")[0].GetProperty("pid").GetInt32();
+
+        // The answers below are compared one against the other: first let the script print its line, so that the state
+        // they describe stops changing between the two calls.
+        await Eventually.UntilAsync(
+            () => BrummerProcess.RunAsync("status", "--gateway", gateway),
+            answer => answer.Output.Contains("hello from the tool", StringComparison.Ordinal),
+            "web's line in status");
         string[][] sameAnswers =
         [
             ["status"], ["status", "--name", "web", "--status", "running"], ["status", "-n", "solo", "--status=failed"], ["status", "--node", "nosuch"],
