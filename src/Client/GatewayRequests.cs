@@ -19,6 +19,13 @@ public static class GatewayRequests
         return await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
     }
 
+    public static async Task<string> DeleteAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using var response = await http.DeleteAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+        return await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
     /// <summary>The body of a successful answer; otherwise a <see cref="GatewayCallException"/> carrying the problem's detail.</summary>
     public static async Task<string> EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -34,8 +34,7 @@ internal static class ClaimCommand
                 ("minutes", parse.GetValue(minutes).ToString(CultureInfo.InvariantCulture)),
                 ("note", parse.GetValue(note)),
                 ("force", parse.GetValue(force) ? "true" : null));
-            using var response = await http.PostAsync(new Uri($"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", UriKind.Relative), null, ct);
-            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
+            var body = await GatewayRequests.PostAsync(http, $"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -55,8 +54,7 @@ internal static class ClaimCommand
         command.SetAction((parse, ct) => ClientCommands.Call(gateway, parse, async http =>
         {
             var query = GatewayRequests.Query(("force", parse.GetValue(force) ? "true" : null));
-            using var response = await http.DeleteAsync(new Uri($"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", UriKind.Relative), ct);
-            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
+            var body = await GatewayRequests.DeleteAsync(http, $"api/processes/{GatewayRequests.ProcessPath(parse.GetValue(name)!, parse.GetValue(node))}/claim{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;

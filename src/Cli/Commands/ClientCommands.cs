@@ -82,8 +82,7 @@ internal static class ClientCommands
         var reload = new Command("reload", "Re-reads brummer.yaml and package.json on every node (or --node): new processes appear, removed ones stop, changed running ones restart. Nodes also watch these files; a file that does not parse changes nothing and is reported (exit 1).") { json, nodeFilter };
         reload.SetAction((parse, ct) => Call(gateway, parse, async http =>
         {
-            using var response = await http.PostAsync(new Uri($"api/reload{GatewayRequests.Query(("node", parse.GetValue(nodeFilter)))}", UriKind.Relative), null, ct);
-            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
+            var body = await GatewayRequests.PostAsync(http, $"api/reload{GatewayRequests.Query(("node", parse.GetValue(nodeFilter)))}", ct);
             var result = JsonSerializer.Deserialize<StackReloadResult>(body)!;
             var text = parse.GetValue(json) ? body : string.Join(Environment.NewLine, result.Nodes.Select(Describe));
             return result.Nodes.Any(n => n.Error is not null) ? throw new GatewayCallException(text) : text;

@@ -63,8 +63,7 @@ internal static class LogsCommand
                 ("node", parse.GetValue(node)),
                 ("run", parse.GetValue(run)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 ("all", parse.GetValue(all) ? "true" : null));
-            using var response = await http.GetAsync(new Uri($"api/errors{query}", UriKind.Relative), ct);
-            var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
+            var body = await GatewayRequests.GetAsync(http, $"api/errors{query}", ct);
             if (parse.GetValue(json))
             {
                 return body;
@@ -96,8 +95,7 @@ internal static class LogsCommand
 
     private static async Task<LogTailResult> GetAsync(HttpClient http, string path, CancellationToken ct)
     {
-        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);
-        var body = await GatewayRequests.EnsureSuccessAsync(response, ct);
+        var body = await GatewayRequests.GetAsync(http, path, ct);
         return JsonSerializer.Deserialize<LogTailResult>(body)!;
     }
 

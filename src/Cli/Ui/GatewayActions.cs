@@ -20,8 +20,7 @@ internal sealed class HttpGatewayActions(HttpClient http) : IGatewayActions
 {
     public async Task<string> ControlAsync(string node, string name, string action, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(new Uri($"api/processes/{Uri.EscapeDataString(node)}/{Uri.EscapeDataString(name)}/{action}", UriKind.Relative), null, cancellationToken);
-        var body = await GatewayRequests.EnsureSuccessAsync(response, cancellationToken);
+        var body = await GatewayRequests.PostAsync(http, $"api/processes/{GatewayRequests.ProcessPath(name, node)}/{action}", cancellationToken);
         using var document = JsonDocument.Parse(body);
         var process = document.RootElement.GetProperty("process").Deserialize<ProcessDto>()!;
         var already = document.RootElement.TryGetProperty("already_running", out var a) && a.GetBoolean();
@@ -33,7 +32,7 @@ internal sealed class HttpGatewayActions(HttpClient http) : IGatewayActions
     public async Task<LogTailResult> TailAsync(string node, string name, long? afterSeq, CancellationToken cancellationToken)
     {
         var query = afterSeq is { } seq ? $"?after_seq={seq}&lines=1000" : "?lines=500";
-        var body = await GatewayRequests.GetAsync(http, $"api/logs/{Uri.EscapeDataString(node)}/{Uri.EscapeDataString(name)}{query}", cancellationToken);
+        var body = await GatewayRequests.GetAsync(http, $"api/logs/{GatewayRequests.ProcessPath(name, node)}{query}", cancellationToken);
         return JsonSerializer.Deserialize<LogTailResult>(body)!;
     }
 }
