@@ -22,10 +22,20 @@ public static class GatewayEndpoint
     public static bool TryParse(string text, out Uri uri) =>
         Uri.TryCreate(text, UriKind.Absolute, out uri!) && uri.Scheme is "http" or "https";
 
+    /// <summary>
+    /// <paramref name="gateway"/> as a base for the routes below it: with a trailing slash, so a gateway behind a reverse
+    /// proxy's path (<c>https://host/brummer</c>) keeps that path when <c>api/…</c> or <c>mcp</c> is resolved against it.
+    /// </summary>
+    public static Uri AsBase(Uri gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        return gateway.AbsolutePath.EndsWith('/') ? gateway : new UriBuilder(gateway) { Path = gateway.AbsolutePath + "/" }.Uri;
+    }
+
     /// <summary>A client for <paramref name="gateway"/> that names its caller and presents <paramref name="token"/>, if any.</summary>
     public static HttpClient CreateClient(Uri gateway, string? token)
     {
-        var http = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromMinutes(2) };
+        var http = new HttpClient { BaseAddress = AsBase(gateway), Timeout = TimeSpan.FromMinutes(2) };
         // Who acts, for the gateway's records when it has no token to name the caller by (it never trusts this over one).
         http.DefaultRequestHeaders.TryAddWithoutValidation("X-Brummer-Actor", $"{Environment.UserName}@{Environment.MachineName}");
         if (token is { Length: > 0 })

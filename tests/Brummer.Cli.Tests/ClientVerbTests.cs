@@ -139,6 +139,25 @@ public sealed class ClientVerbTests(TokenGatewayFixture gateway) : IClassFixture
     }
 
     [Fact]
+    public async Task Gateway_BehindAReverseProxyPath_ClientVerbsKeepThePath()
+    {
+        await using var proxy = await PathPrefixProxy.StartAsync("/brummer", new Uri(gateway.Gateway));
+        var behindProxy = new Dictionary<string, string>(gateway.Environment) { ["BRUMMER_GATEWAY"] = new Uri(proxy.Url, "brummer").ToString() };
+
+        var status = await BrummerProcess.RunAsync(behindProxy, "status");
+        var run = await BrummerProcess.RunAsync(behindProxy, "run", "web");
+
+        Assert.True(status.ExitCode == 0, status.Output);
+        Assert.Matches(@"solo\s+web\s+running", status.Output);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("already running", run.Output, StringComparison.Ordinal);
+        lock (proxy.Seen)
+        {
+            Assert.All(proxy.Seen, path => Assert.StartsWith("/brummer/api/", path, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task UrlsAndStatus_ShowWhereEachProcessServes()
     {
         var urls = await BrummerProcess.RunAsync(gateway.Environment, "urls");

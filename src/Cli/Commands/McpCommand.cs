@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Brummer.Cli.Mcp;
+using Brummer.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Brummer.Cli.Commands;
@@ -39,7 +40,6 @@ internal static class McpCommand
             return gateway;
         }
 
-        var withSlash = gateway.AbsoluteUri.EndsWith('/') ? gateway : new Uri(gateway.AbsoluteUri + "/");
-        return new Uri(withSlash, "mcp");
+        return new Uri(GatewayEndpoint.AsBase(gateway), "mcp");
     }
 }
