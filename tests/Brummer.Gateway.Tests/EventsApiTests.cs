@@ -127,6 +127,28 @@ public sealed class EventsApiTests(EventsGatewayFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Events_TokenRevokedWhileItsStreamIsOpen_TheStreamEnds()
+    {
+        var watcher = await Gateway.CreateTokenAsync("watcher", GatewayRole.Read);
+        await using var stream = await EventReader.OpenAsync(Gateway, watcher);
+        await stream.UntilAsync(e => e.Type == "reset", "the opening reset");
+
+        Assert.True(TokenFile.Revoke(Gateway.TokenFile!, "watcher"));
+
+        // Each run of quick makes events the stream would carry; it must end instead of carrying them.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await RunAsync("quick");
+                return stream.Ended;
+            },
+            ended => ended,
+            "the revoked token's stream to end");
+        using var again = await Gateway.SendAsync(Gateway.Request(HttpMethod.Get, "/api/events", watcher));
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
     private async Task RunAsync(string name) => await ControlAsync(name, "run");
 
     private async Task ControlAsync(string name, string action)
@@ -199,6 +221,9 @@ internal sealed class EventReader : IAsyncDisposable
     }
 
     public IReadOnlyCollection<ServerEvent> Seen => [.. _seen];
+
+    /// <summary>The gateway ended the stream (or the connection broke).</summary>
+    public bool Ended => _reading.IsCompleted;
 
     public static async Task<EventReader> OpenAsync(GatewayUnderTest gateway, string token, string? lastEventId = null, string query = "")
     {

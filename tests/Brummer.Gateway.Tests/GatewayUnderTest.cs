@@ -90,6 +90,17 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         return new GatewayUnderTest(app, stack, tokenFile, url, tokens, logs);
     }
 
+    /// <summary>Adds a token to the gateway's token file, as <c>brummer token create</c> does; returns it once the gateway accepts it.</summary>
+    public async Task<string> CreateTokenAsync(string name, GatewayRole role)
+    {
+        var token = Security.TokenFile.Create(TokenFile ?? throw new InvalidOperationException("This gateway runs without tokens."), name, role, TimeProvider.System);
+        await Eventually.UntilAsync(
+            async () => (await SendAsync(Request(HttpMethod.Get, "/api/nodes", token))).StatusCode,
+            s => s == HttpStatusCode.OK,
+            $"the new token '{name}' to be accepted");
+        return token;
+    }
+
     public HttpRequestMessage Request(HttpMethod method, string path, string? token = null, string? origin = null, string? host = null, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, new Uri(BaseUrl, path)) { Content = content };

@@ -301,6 +301,38 @@ public sealed class McpNotificationTests(NotificationGatewayFixture fixture) : I
         return found!;
     }
 
+    [Fact]
+    public async Task Stream_TokenRevokedWhileItIsOpen_TheStreamEnds()
+    {
+        var token = await Gateway.CreateTokenAsync("stream-watcher", GatewayRole.Read);
+        var session = await InitializeAsync(token);
+        using var stream = await Gateway.Http.SendAsync(WithSession(StreamRequest(token), session), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        var body = await stream.Content.ReadAsStreamAsync(Ct);
+        var read = Task.Run(async () =>
+        {
+            using var reader = new StreamReader(body);
+            while (await reader.ReadLineAsync(Ct) is not null)
+            {
+            }
+        }, Ct);
+
+        Assert.True(TokenFile.Revoke(Gateway.TokenFile!, "stream-watcher"));
+
+        // Each crash of `crashes` is an error message every session gets; the revoked token's stream must end instead.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                using var run = await Gateway.SendAsync(Gateway.Request(HttpMethod.Post, "/api/processes/crashes/run", Gateway.Tokens[GatewayRole.Operate]));
+                Assert.True(run.IsSuccessStatusCode, $"run crashes: {(int)run.StatusCode}");
+                return read.IsCompleted;
+            },
+            ended => ended,
+            "the revoked token's notification stream to end");
+        using var again = await Gateway.SendAsync(WithSession(StreamRequest(token), session));
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
     private static string Text(LoggingMessageNotificationParams message) => message.Data.GetProperty("message").GetString() ?? string.Empty;
 
     private static string Subscribe(string name) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using Brummer.Gateway.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,8 @@ namespace Brummer.Gateway.Events;
 internal static class EventStream
 {
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+
+    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes(": token revoked\n\n");
 
     // Browsers wait this long before reconnecting after the stream ends.
     private static readonly byte[] Opening = Encoding.UTF8.GetBytes("retry: 1000\n: brummer events\n\n");
@@ -34,6 +37,13 @@ internal static class EventStream
         {
             while (true)
             {
+                if (!StreamAccess.StillAllowed(context))
+                {
+                    await body.WriteAsync(Revoked, cancellationToken);
+                    logger.LogInformation("Ended an event stream: its token was revoked");
+                    return;
+                }
+
                 while (events.TryRead(out var item))
                 {
                     await body.WriteAsync(item.Frame, cancellationToken);

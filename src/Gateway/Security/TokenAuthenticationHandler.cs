@@ -29,14 +29,12 @@ internal sealed class TokenAuthenticationHandler(
             return Task.FromResult(Success("local", GatewayRole.Admin));
         }
 
-        var header = Request.Headers.Authorization.ToString();
-        if (header.Length == 0)
+        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(Request.Headers.Authorization))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        const string bearer = "Bearer ";
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || tokens.Verify(header.AsSpan(bearer.Length).Trim()) is not { } token)
+        if (tokens.Verify(Presented(Request)) is not { } token)
         {
             return Task.FromResult(AuthenticateResult.Fail("The token is not valid (unknown, revoked or mistyped)."));
         }
@@ -57,6 +55,15 @@ internal sealed class TokenAuthenticationHandler(
             : "This gateway requires a token: send 'Authorization: Bearer TOKEN' (CLI: --token or BRUMMER_TOKEN). An admin makes one with: brummer token create NAME --role read|operate|admin";
         Logger.LogInformation("{Method} {Path} refused: {Reason}", Request.Method, Request.Path.Value, invalid ? "invalid token" : "no token");
         await Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, detail);
+    }
+
+    /// <summary>The token a request presents as <c>Authorization: Bearer …</c>; empty when it presents none.</summary>
+    public static ReadOnlySpan<char> Presented(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        const string bearer = "Bearer ";
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) ? header.AsSpan(bearer.Length).Trim() : [];
     }
 
     private static AuthenticateResult Success(string name, GatewayRole role)
