@@ -139,6 +139,37 @@ public sealed class ClaimTests(ClaimFixture fixture) : IClassFixture<ClaimFixtur
     }
 
     [Fact]
+    public async Task Claim_Lapsing_IsAChange_ThatPollersAskingWhatChangedSee()
+    {
+        await using var a = await McpCalls.ConnectAsync(Mcp, A);
+        await a.CallAsync("scripts_run", new { name = "db" });
+
+        // The cursor must be read while the claim holds; on a slow machine a 3 s claim may lapse first, so claim again.
+        var (_, cursor) = await Eventually.UntilAsync(
+            async () =>
+            {
+                await a.CallAsync("scripts_claim", new { name = "db", minutes = 0.05 });
+                var (status, body) = await SendAsync(HttpMethod.Get, "/api/processes?name=db", Read);
+                Assert.Equal(HttpStatusCode.OK, status);
+                return (Claimed: body.GetProperty("processes")[0].GetProperty("claim").ValueKind == JsonValueKind.Object, Cursor: body.GetProperty("cursor").GetString());
+            },
+            r => r.Claimed,
+            "a status answer showing the claim on db");
+
+        // Poll as an agent does, each time from the cursor of the previous answer: db must come back unclaimed.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var (_, body) = await SendAsync(HttpMethod.Get, $"/api/processes?changed_since={Uri.EscapeDataString(cursor!)}", Read);
+                cursor = body.GetProperty("cursor").GetString();
+                return body.GetProperty("processes").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "db" && p.GetProperty("claim").ValueKind == JsonValueKind.Null);
+            },
+            unclaimed => unclaimed,
+            "db to be reported changed, unclaimed, when its claim lapsed");
+        await a.CallAsync("scripts_stop", new { name = "db" });
+    }
+
+    [Fact]
     public async Task Claim_BadInputOrReadRole_IsAClearErrorAndChangesNothing()
     {
         await using var a = await McpCalls.ConnectAsync(Mcp, A);

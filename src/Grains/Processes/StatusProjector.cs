@@ -19,6 +19,7 @@ public sealed class StatusProjector
     private long _shownSequence; // the line the published status shows
     private ProcessAction? _lastAction;
     private ProcessClaim? _claim;
+    private ITimer? _claimLapse;
     private int _lastLineScheduled;
 
     public StatusProjector(string name, NodeStatusTable table, ProcessOutput output, ProcessOptions options, TimeProvider time)
@@ -98,7 +99,38 @@ public sealed class StatusProjector
         lock (_gate)
         {
             _claim = claim;
+            _claimLapse?.Dispose();
+            // The lapse is published like any other change: readers that ask only what changed (changed_since, the
+            // gateway's answers serialized once per view) would otherwise show the claim until something else changed.
+            _claimLapse = claim is null ? null : _time.CreateTimer(
+                static state =>
+                {
+                    var (projector, lapsed) = ((StatusProjector, ProcessClaim))state!;
+                    projector.Lapse(lapsed);
+                },
+                (this, claim),
+                TimeSpan.FromTicks(Math.Max(0, (claim.Until - _time.GetUtcNow()).Ticks)),
+                Timeout.InfiniteTimeSpan);
             return _cell.Current is { } current ? PublishCore(current) : null;
+        }
+    }
+
+    private void Lapse(ProcessClaim claim)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_claim, claim))
+            {
+                return; // released or replaced meanwhile
+            }
+
+            _claim = null;
+            _claimLapse?.Dispose();
+            _claimLapse = null;
+            if (_cell.Current is { } current)
+            {
+                PublishCore(current);
+            }
         }
     }
 
