@@ -92,6 +92,7 @@ public sealed record ReloadDto(
     [property: JsonPropertyName("removed"), Description("Processes that were stopped and are gone.")] IReadOnlyList<string> Removed,
     [property: JsonPropertyName("changed"), Description("Processes whose definition changed.")] IReadOnlyList<string> Changed,
     [property: JsonPropertyName("restarted"), Description("Changed processes that were running and restarted with their new definition.")] IReadOnlyList<string> Restarted,
+    [property: JsonPropertyName("held"), Description("Changed processes that were running under someone's claim: left running, they take the new definition at their next start (restart them to apply it).")] IReadOnlyList<string> Held,
     [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.Never), Description("Why the files were refused (file:line:column: what is wrong); the node keeps its previous definitions. Null when reloaded.")] string? Error);
 
 public sealed record StackReloadResult(

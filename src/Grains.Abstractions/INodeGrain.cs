@@ -46,7 +46,8 @@ public sealed record ReloadResult(
     [property: Id(2)] ImmutableArray<string> Removed,
     [property: Id(3)] ImmutableArray<string> Changed,
     [property: Id(4)] ImmutableArray<string> Restarted,
-    [property: Id(5)] string? Error = null);
+    [property: Id(5)] string? Error = null,
+    [property: Id(6)] string[]? Held = null);
 
 /// <summary>Receives a node's changes as they happen (gateways implement it).</summary>
 [Alias("brummer.status-observer")]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Brummer.Gateway.Security;
 using Brummer.Tests;
 using ModelContextProtocol.Client;
@@ -19,6 +20,7 @@ public sealed class ClaimFixture : IAsyncLifetime
             ["worker"] = Dummy.Command("say:worker up", "sleep"),
             ["cron"] = Dummy.Command("say:cron up", "sleep"),
             ["db"] = Dummy.Command("say:db up", "sleep"),
+            ["edited"] = Dummy.Command("say:edited v1", "sleep"),
         });
 
     public ValueTask DisposeAsync() => Gateway.DisposeAsync();
@@ -167,6 +169,37 @@ public sealed class ClaimTests(ClaimFixture fixture) : IClassFixture<ClaimFixtur
             unclaimed => unclaimed,
             "db to be reported changed, unclaimed, when its claim lapsed");
         await a.CallAsync("scripts_stop", new { name = "db" });
+    }
+
+    [Fact]
+    public async Task Claim_ReloadChangingTheClaimedProcess_LeavesItRunning_UntilItsHolderRestartsIt()
+    {
+        await using var a = await McpCalls.ConnectAsync(Mcp, A);
+        var started = (await a.CallAsync("scripts_run", new { name = "edited" })).GetProperty("process");
+        await a.CallAsync("scripts_claim", new { name = "edited", minutes = 30 });
+        var file = Gateway.Stack.File("package.json");
+        var package = JsonNode.Parse(await File.ReadAllTextAsync(file, Ct))!;
+        package["scripts"]!["edited"] = Dummy.Command("say:edited v2", "sleep");
+
+        // Someone else's edit (the node's file watcher may apply it before this reload does: either way, once).
+        await File.WriteAllTextAsync(file, package.ToJsonString(), Ct);
+        var (status, _) = await SendAsync(HttpMethod.Post, "/api/reload", B);
+        Assert.Equal(HttpStatusCode.OK, status);
+        await Eventually.UntilAsync(
+            () => Gateway.Logs.Lines.Any(l => l.Contains("0 restarted, 1 claimed and left running", StringComparison.Ordinal)),
+            "the reload to leave the claimed process running");
+
+        var during = await StatusOfAsync("edited");
+        Assert.Equal("running", during.GetProperty("status").GetString());
+        Assert.Equal(started.GetProperty("pid").GetInt32(), during.GetProperty("pid").GetInt32());
+        var restarted = (await a.CallAsync("scripts_restart", new { name = "edited" })).GetProperty("process");
+        Assert.NotEqual(started.GetProperty("pid").GetInt32(), restarted.GetProperty("pid").GetInt32());
+        await Eventually.UntilAsync(
+            () => StatusOfAsync("edited"),
+            p => p.GetProperty("last_line").GetString() == "edited v2",
+            "the restart to run the new definition");
+        await a.CallAsync("scripts_release", new { name = "edited" });
+        await a.CallAsync("scripts_stop", new { name = "edited" });
     }
 
     [Fact]

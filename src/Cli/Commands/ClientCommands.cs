@@ -105,7 +105,7 @@ internal static class ClientCommands
         }
 
         static string Part(string what, IReadOnlyList<string> names) => names.Count == 0 ? string.Empty : $"{what} {string.Join(", ", names)}; ";
-        var parts = Part("added", node.Added) + Part("removed", node.Removed) + Part("changed", node.Changed) + Part("restarted", node.Restarted);
+        var parts = Part("added", node.Added) + Part("removed", node.Removed) + Part("changed", node.Changed) + Part("restarted", node.Restarted) + Part("claimed, left running on the old definition until restarted", node.Held);
         return $"{node.Node}: {(parts.Length == 0 ? "nothing changed" : parts.TrimEnd(' ', ';'))}";
     }
 

@@ -51,7 +51,7 @@ internal static class WireMapping
         new(error.Node, error.Script, error.Kind, error.FirstLine, error.Block, error.FirstSeen.UtcDateTime, error.LastSeen.UtcDateTime, error.Count, error.Run);
 
     public static ReloadDto ToDto(this ReloadResult reload) =>
-        new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Error);
+        new(reload.Node, reload.Added, reload.Removed, reload.Changed, reload.Restarted, reload.Held ?? [], reload.Error);
 
     /// <param name="now">The node's time now: a run still going has run until then.</param>
     public static RunDto ToDto(this RunRecord run, DateTimeOffset now) => new(

@@ -11,7 +11,7 @@ namespace Brummer.Gateway.Tools;
 public sealed class StackTools(StackService stack)
 {
     [McpServerTool(Name = "stack_reload", UseStructuredContent = true), RequiresRole(GatewayRole.Operate)]
-    [Description("Re-reads brummer.yaml and package.json on one node or all: new processes appear (and start if they autostart), removed ones are stopped, changed running ones restart. A file that does not parse changes nothing; its error (file:line:column) is in the answer and in nodes_list. Files are also watched, so this is for when you want the answer.")]
+    [Description("Re-reads brummer.yaml and package.json on one node or all: new processes appear (and start if they autostart), removed ones are stopped, changed running ones restart (except claimed ones: listed in held, they keep running and take the new definition at their next start). A file that does not parse changes nothing; its error (file:line:column) is in the answer and in nodes_list. Files are also watched, so this is for when you want the answer.")]
     public Task<StackReloadResult> Reload(
         [Description("Reload only this node; all reachable nodes when omitted.")] string? node = null,
         CancellationToken cancellationToken = default) =>

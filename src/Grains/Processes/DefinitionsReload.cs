@@ -58,9 +58,9 @@ public sealed class DefinitionsReload(NodeProcesses processes, DefinitionsReader
 
             var changes = await processes.ApplyAsync(next, CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation(
-                "Reloaded the definitions of node {Node}: {Added} added, {Removed} removed, {Changed} changed ({Restarted} restarted)",
-                processes.Node, changes.Added.Length, changes.Removed.Length, changes.Changed.Length, changes.Restarted.Length);
-            return new ReloadResult(processes.Node, changes.Added, changes.Removed, changes.Changed, changes.Restarted);
+                "Reloaded the definitions of node {Node}: {Added} added, {Removed} removed, {Changed} changed ({Restarted} restarted, {Held} claimed and left running)",
+                processes.Node, changes.Added.Length, changes.Removed.Length, changes.Changed.Length, changes.Restarted.Length, changes.Held.Length);
+            return new ReloadResult(processes.Node, changes.Added, changes.Removed, changes.Changed, changes.Restarted, Held: [.. changes.Held]);
         }
         finally
         {

@@ -131,7 +131,8 @@ public sealed class NodeProcesses
 
     /// <summary>
     /// Replaces the definitions (a reload): new processes appear (and start if they autostart), removed ones are
-    /// stopped and dropped, changed running ones are restarted with their new definition; unchanged ones are untouched.
+    /// stopped and dropped, changed running ones are restarted with their new definition (unless claimed: those keep
+    /// running and take it at their next start); unchanged ones are untouched.
     /// </summary>
     public async Task<DefinitionChanges> ApplyAsync(ScriptCatalog next, CancellationToken cancellationToken = default)
     {
@@ -153,7 +154,7 @@ public sealed class NodeProcesses
                 }
 
                 Volatile.Write(ref _catalog, next); // the same processes; its sources may differ (an env file named anew)
-                return new DefinitionChanges([], [], [], []);
+                return new DefinitionChanges([], [], [], [], []);
             }
 
             // Removed processes stop while still in the table, so their final state is published; then they leave it.
@@ -167,11 +168,20 @@ public sealed class NodeProcesses
             Volatile.Write(ref _catalog, next);
 
             var restarted = new List<string>();
+            var held = new List<string>();
             foreach (var script in changed)
             {
-                if (await supervisors[script.Name].RedefineAsync(script, cancellationToken).ConfigureAwait(false))
+                // A reload never restarts a process someone claimed: whoever edited or pulled the file is not the one
+                // keeping hands off it. It runs on and takes its new definition at its next start.
+                var supervisor = supervisors[script.Name];
+                var claimed = supervisor.Claim is not null && supervisor.IsActive;
+                if (await supervisor.RedefineAsync(script, restart: !claimed, cancellationToken).ConfigureAwait(false))
                 {
                     restarted.Add(script.Name);
+                }
+                else if (claimed)
+                {
+                    held.Add(script.Name);
                 }
             }
 
@@ -184,7 +194,8 @@ public sealed class NodeProcesses
                 [.. added.Select(s => s.Name)],
                 [.. removed.Select(s => s.Name)],
                 [.. changed.Select(s => s.Name)],
-                [.. restarted]);
+                [.. restarted],
+                [.. held]);
         }
         finally
         {
@@ -207,4 +218,5 @@ public sealed record DefinitionChanges(
     ImmutableArray<string> Added,
     ImmutableArray<string> Removed,
     ImmutableArray<string> Changed,
-    ImmutableArray<string> Restarted);
+    ImmutableArray<string> Restarted,
+    ImmutableArray<string> Held);

@@ -196,7 +196,7 @@ public sealed class ProcessSupervisor
     /// Replaces how the process is run (a reload changed its definition). A running process is restarted with the new
     /// definition; a waiting one waits on the new dependencies. Returns true when it was restarted.
     /// </summary>
-    public async Task<bool> RedefineAsync(ScriptDefinition script, CancellationToken cancellationToken = default)
+    public async Task<bool> RedefineAsync(ScriptDefinition script, bool restart = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(script);
         await EnterAsync(ControlDeadline.None, cancellationToken).ConfigureAwait(false);
@@ -210,7 +210,7 @@ public sealed class ProcessSupervisor
                 _backoff = new RestartBackoff(script.Availability, _time);
             }
 
-            if (Volatile.Read(ref _run) is null)
+            if (Volatile.Read(ref _run) is null || !restart)
             {
                 OnDependenciesChanged();
                 return false;
