@@ -31,7 +31,7 @@ public interface INodeGrain : IGrainWithStringKey
 
     /// <summary>
     /// Reads the node's definition files again and applies them: new processes appear, removed ones are stopped,
-    /// changed running ones restart. A file that no longer parses changes nothing and the answer says why.
+    /// changed running ones restart unless claimed. A file that no longer parses changes nothing and the answer says why.
     /// </summary>
     /// <remarks>Interleaved: a reload (which may wait for stops) never holds up the node's snapshots and pushes.</remarks>
     [Alias("reload"), ResponseTimeout("01:05:00"), AlwaysInterleave]
@@ -39,6 +39,7 @@ public interface INodeGrain : IGrainWithStringKey
 }
 
 /// <summary>What a node's reload did (process names), or, with <see cref="Error"/>, why it changed nothing.</summary>
+/// <remarks><see cref="Held"/> (changed, claimed, left running) is null from a node older than it, hence not an ImmutableArray.</remarks>
 [GenerateSerializer, Immutable, Alias("brummer.reload-result")]
 public sealed record ReloadResult(
     [property: Id(0)] string Node,

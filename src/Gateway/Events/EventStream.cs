@@ -15,8 +15,6 @@ internal static class EventStream
 {
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
 
-    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes(": token revoked\n\n");
-
     // Browsers wait this long before reconnecting after the stream ends.
     private static readonly byte[] Opening = Encoding.UTF8.GetBytes("retry: 1000\n: brummer events\n\n");
 
@@ -37,9 +35,8 @@ internal static class EventStream
         {
             while (true)
             {
-                if (!StreamAccess.StillAllowed(context))
+                if (await StreamAccess.EndIfRevokedAsync(context, cancellationToken))
                 {
-                    await body.WriteAsync(Revoked, cancellationToken);
                     logger.LogInformation("Ended an event stream: its token was revoked");
                     return;
                 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,11 +12,20 @@ namespace Brummer.Gateway.Security;
 /// </summary>
 internal static class StreamAccess
 {
-    public static bool StillAllowed(HttpContext context)
+    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes(": token revoked\n\n");
+
+    /// <summary>True, having told the client why in a comment line, when the stream must end; false while it may go on.</summary>
+    public static async Task<bool> EndIfRevokedAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var tokens = context.RequestServices.GetRequiredService<TokenStore>();
         // Every role includes reading, so a token that is still in the file may still read.
-        return !tokens.Enabled || tokens.Verify(TokenAuthenticationHandler.Presented(context.Request)) is not null;
+        if (!tokens.Enabled || tokens.Verify(TokenAuthenticationHandler.Presented(context.Request)) is not null)
+        {
+            return false;
+        }
+
+        await context.Response.Body.WriteAsync(Revoked, cancellationToken);
+        return true;
     }
 }

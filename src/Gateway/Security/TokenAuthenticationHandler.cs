@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Brummer.Gateway.Security;
 
@@ -29,7 +30,7 @@ internal sealed class TokenAuthenticationHandler(
             return Task.FromResult(Success("local", GatewayRole.Admin));
         }
 
-        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(Request.Headers.Authorization))
+        if (StringValues.IsNullOrEmpty(Request.Headers.Authorization))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }

@@ -45,7 +45,6 @@ internal sealed class McpSessionEndpoint(
     // (the TypeScript one), so the stream opens with an id and no data, which both skip; every notification has one too.
     private static readonly byte[] Opening = Encoding.UTF8.GetBytes(": brummer notifications\nretry: 1000\nid: 0\ndata: \n\n");
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
-    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes(": token revoked\n\n");
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -156,9 +155,8 @@ internal sealed class McpSessionEndpoint(
             var heartbeat = options.Value.EventsHeartbeat;
             while (true)
             {
-                if (!StreamAccess.StillAllowed(context))
+                if (await StreamAccess.EndIfRevokedAsync(context, cancellationToken))
                 {
-                    await body.WriteAsync(Revoked, cancellationToken);
                     logger.LogInformation("Ended an MCP notification stream: its token was revoked");
                     break;
                 }

@@ -194,7 +194,8 @@ public sealed class ProcessSupervisor
 
     /// <summary>
     /// Replaces how the process is run (a reload changed its definition). A running process is restarted with the new
-    /// definition; a waiting one waits on the new dependencies. Returns true when it was restarted.
+    /// definition, unless <paramref name="restart"/> is false: it then takes it at its next start. A waiting one waits
+    /// on the new dependencies. Returns true when it was restarted.
     /// </summary>
     public async Task<bool> RedefineAsync(ScriptDefinition script, bool restart = true, CancellationToken cancellationToken = default)
     {
