@@ -29,7 +29,8 @@ internal enum SegmentEvent
 /// throughput is those calls over the measured time. CPU is sampled at the edges of every measured part.
 /// Paced instead (<c>pace</c> set): each worker asks every <c>pace</c> whether or not its previous call has answered
 /// (an open loop), and a call counts for the segment it was asked in however long it takes: a call stalled for
-/// seconds neither hides the calls that would have followed it nor drops out of the figures for ending too late.
+/// seconds neither hides the calls that would have followed it nor drops out of the figures for ending too late; its
+/// latency counts from when it was due, not from when a late timer let it go.
 /// Alternating two modes in short segments (idle, churn, idle, churn...) exposes both to the same background load
 /// of a shared machine, which a long phase of each, one after the other, does not.
 /// </summary>
@@ -136,7 +137,7 @@ internal static class ClosedLoop
                 {
                     while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < runEnd)
                     {
-                        await CallAsync(worker);
+                        await CallAsync(worker, due: null);
                     }
 
                     return;
@@ -150,7 +151,7 @@ internal static class ClosedLoop
                     while (next < runEnd)
                     {
                         await DelayUntilAsync(next, cancellationToken);
-                        asked.Add(CallAsync(worker));
+                        asked.Add(CallAsync(worker, due: next));
                         next += Ticks(interval);
                     }
                 }
@@ -182,10 +183,11 @@ internal static class ClosedLoop
             };
         })];
 
-        // One call and its record; a paced worker has several in flight, so a worker's log is locked while written.
-        async Task CallAsync(int worker)
+        // One call and its record; a paced worker has several in flight, so a worker's log is locked while written. A
+        // paced call's latency counts from when it was due: a timer that fires late on a busy machine adds to it.
+        async Task CallAsync(int worker, long? due)
         {
-            var started = Stopwatch.GetTimestamp();
+            var started = due ?? Stopwatch.GetTimestamp();
             (bool Ok, string? Error) outcome;
             try
             {

@@ -14,6 +14,9 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
     private const double TargetP99Ms = 20;
     private const double TargetStalenessP99Ms = 50;
 
+    /// <summary>What the paced phase's names hold (set by <see cref="LoadRun"/>).</summary>
+    public const string PacedMark = ", paced at ";
+
     public DateTime StartedAt { get; } = DateTime.UtcNow;
 
     public string Membership { get; set; } = "?";
@@ -47,6 +50,7 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
         var s = new StringBuilder();
         var churnPhase = Phases.FirstOrDefault(p => p.Name.EndsWith(", churn", StringComparison.Ordinal));
         var idle = Phases.FirstOrDefault(p => p.Name.Contains("idle", StringComparison.Ordinal));
+        var paced = Phases.FirstOrDefault(p => p.Name.Contains(PacedMark, StringComparison.Ordinal) && p.Name.EndsWith(", churn", StringComparison.Ordinal));
         s.AppendLine(Invariant($"### Run of {StartedAt:yyyy-MM-dd HH:mm} UTC"));
         s.AppendLine();
         RunDescription.AppendMachine(s, options, args);
@@ -55,7 +59,7 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
         s.AppendLine(Invariant($"| load average (1/5/15 min) | before {LoadAverageBefore}, after {LoadAverageAfter} |"));
         s.AppendLine();
 
-        s.AppendLine(Invariant($"{options.Clients} closed-loop clients (no pause between calls) unless said otherwise. MCP raw: a light client, one JSON-RPC `tools/call scripts_status` POST per call over {options.Clients} pooled keep-alive connections (`HttpClient`), checking each answer is a JSON-RPC result; 4 of the loops also parse each answer for staleness. MCP official: the official C# client (`McpClient`, Streamable HTTP), one per loop. Before anything is measured, {WarmupSeconds:0} s of MCP then JSON API load, in 5 s slices until the rate stopped rising (JIT tiering). HTTP baselines: {options.Warmup.TotalSeconds:0} s warm-up + {options.FloorDuration.TotalSeconds:0} s each. Each MCP client's idle and churn figures: one continuous run of the same loops, an unmeasured {options.Segment.TotalSeconds:0} s churn segment then {options.Rounds} rounds of a {options.Segment.TotalSeconds:0} s churn segment then a {options.Segment.TotalSeconds:0} s idle segment, the first {options.Settle.TotalSeconds:0} s after each switch not measured, so both see the same background load of this shared machine. Last, the same churn with one raw client reading every answer, for the staleness baseline."));
+        s.AppendLine(Invariant($"{options.Clients} closed-loop clients (no pause between calls) unless said otherwise. MCP raw: a light client, one JSON-RPC `tools/call scripts_status` POST per call over {options.Clients} pooled keep-alive connections (`HttpClient`), checking each answer is a JSON-RPC result; 4 of the loops also parse each answer for staleness. MCP official: the official C# client (`McpClient`, Streamable HTTP), one per loop. Before anything is measured, {WarmupSeconds:0} s of MCP then JSON API load, in 5 s slices until the rate stopped rising (JIT tiering). HTTP baselines: {options.Warmup.TotalSeconds:0} s warm-up + {options.FloorDuration.TotalSeconds:0} s each. Each MCP client's idle and churn figures: one continuous run of the same loops, an unmeasured {options.Segment.TotalSeconds:0} s churn segment then {options.Rounds} rounds of a {options.Segment.TotalSeconds:0} s churn segment then a {options.Segment.TotalSeconds:0} s idle segment, the first {options.Settle.TotalSeconds:0} s after each switch not measured, so both see the same background load of this shared machine. Then the same alternation with the raw client paced{(options.PacedRate > 0 ? Invariant($" at {options.PacedRate:N0} calls/s in all") : string.Empty)}: {options.Clients} callers over at most {options.Clients} connections, each asking on schedule whether or not its previous call has answered (an open loop, so latency counts from when a call was due and a stall cannot hide the calls behind it), at a rate the gateway serves rather than the most it can. Last, the same churn with one raw client reading every answer, for the staleness baseline."));
         s.AppendLine();
         s.AppendLine("| phase | window | calls | calls/s | × MCP idle | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -134,8 +138,16 @@ internal sealed class LoadReport(LoadTestOptions options) : IReport
             s.AppendLine("| target | measured | verdict |");
             s.AppendLine("|---|---:|---|");
             s.AppendLine(Invariant($"| ≥ 5,000 calls/s (with churn) | {churnPhase.CallsPerSecond:N0} | {Verdict(churnPhase.CallsPerSecond >= TargetCallsPerSecond)} |"));
-            s.AppendLine(Invariant($"| p99 ≤ 20 ms (with churn) | {churnPhase.Latency.P99:0.0} ms | {Verdict(churnPhase.Latency.P99 <= TargetP99Ms)} |"));
-            s.AppendLine(Invariant($"| 0 errors | {churnPhase.Errors + (Churn?.Errors ?? 0)} (status {churnPhase.Errors}, churn {Churn?.Errors ?? 0}) | {Verdict(churnPhase.Errors == 0 && (Churn?.Errors ?? 0) == 0)} |"));
+            if (paced is not null)
+            {
+                // Calls are counted for the window they were due in, so a gateway that falls behind shows a rate below the pace.
+                var served = paced.CallsPerSecond >= options.PacedRate * 0.99;
+                s.AppendLine(Invariant($"| p99 ≤ 20 ms while serving {options.PacedRate:N0} calls/s (paced, with churn) | {paced.Latency.P99:0.0} ms at {paced.CallsPerSecond:N0} calls/s | {Verdict(served && options.PacedRate >= TargetCallsPerSecond && paced.Latency.P99 <= TargetP99Ms)} |"));
+            }
+
+            s.AppendLine(Invariant($"| p99 ≤ 20 ms, {options.Clients} closed loops at saturation (with churn) | {churnPhase.Latency.P99:0.0} ms at {churnPhase.CallsPerSecond:N0} calls/s | {Verdict(churnPhase.Latency.P99 <= TargetP99Ms)} |"));
+            var statusErrors = churnPhase.Errors + (paced?.Errors ?? 0);
+            s.AppendLine(Invariant($"| 0 errors | {statusErrors + (Churn?.Errors ?? 0)} (status {statusErrors}, churn {Churn?.Errors ?? 0}) | {Verdict(statusErrors == 0 && (Churn?.Errors ?? 0) == 0)} |"));
             if (Staleness is { } stale)
             {
                 s.AppendLine(Invariant($"| staleness p99 ≤ 50 ms (at the gateway: exited_at → `as_of`) | {stale.ExitToView.P99:0.0} ms ({stale.ExitToView.Count} samples) | {Verdict(stale.ExitToView.P99 <= TargetStalenessP99Ms)} |"));

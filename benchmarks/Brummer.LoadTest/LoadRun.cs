@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ModelContextProtocol.Client;
+using static Brummer.LoadTest.RunDescription;
 
 namespace Brummer.LoadTest;
 
@@ -74,6 +76,19 @@ internal sealed class LoadRun(LoadTestOptions options)
             report.Staleness = staleness.Result();
             report.MeasurementGap = raw[Churning].Latency.Count == 0 ? double.NaN : raw[Churning].Duration.TotalMilliseconds * options.Clients / ((double)raw[Churning].Latency.Count * Observers);
 
+            // The target as a service level: the same light client asking at a set rate over the same number of
+            // connections, whether or not earlier calls have answered, so each latency is counted from when the call
+            // was due (no coordinated omission) and the gateway is not pushed past what it can serve, which the loops
+            // above do by design (there, latency is clients / throughput plus the tail of a saturated machine).
+            if (options.PacedRate > 0)
+            {
+                using var pacedHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
+                var pace = TimeSpan.FromSeconds(options.Clients / options.PacedRate);
+                report.Phases.AddRange(await AlternateAsync(
+                    Invariant($"MCP raw JSON-RPC {StatusTool}{LoadReport.PacedMark}{options.PacedRate:N0}/s"), churn, staleness: null,
+                    (_, ct) => PacedStatusAsync(pacedHttp, cluster.McpUrl, ct), cpu, cancellationToken, pace));
+            }
+
             var officialStaleness = new StalenessTracker("b", BrummerCluster.ShortPrefix);
             var officialSeen = Seen(options.Clients);
             var official = await AlternateAsync(
@@ -127,13 +142,14 @@ internal sealed class LoadRun(LoadTestOptions options)
     /// One continuous run of <paramref name="call"/> on every loop: an unmeasured churn segment (it warms the churn's own
     /// paths in the gateway), then rounds of a churn segment and an idle segment; returns [idle, churn].
     /// </summary>
-    private async Task<PhaseResult[]> AlternateAsync(string label, Churn churn, StalenessTracker staleness, WorkerCall call, CpuSampler cpu, CancellationToken cancellationToken)
+    private async Task<PhaseResult[]> AlternateAsync(
+        string label, Churn churn, StalenessTracker? staleness, WorkerCall call, CpuSampler cpu, CancellationToken cancellationToken, TimeSpan? pace = null)
     {
         var segments = new[] { new Segment(-1, options.Segment, options.Segment) }
             .Concat(Enumerable.Range(0, options.Rounds)
                 .SelectMany(_ => new[] { new Segment(Churning, options.Segment, options.Settle), new Segment(Idle, options.Segment, options.Settle) }))
             .ToList();
-        Log($"phase '{label}, idle / churn': {options.Clients} loops, churn at {options.ChurnRate}/s switched on and off every {options.Segment.TotalSeconds:0} s, {options.Rounds} rounds after an unmeasured churn segment ({options.Settle.TotalSeconds:0} s settling after each switch)");
+        Log($"phase '{label}, idle / churn': {options.Clients} {(pace is null ? "loops" : "paced callers")}, churn at {options.ChurnRate}/s switched on and off every {options.Segment.TotalSeconds:0} s, {options.Rounds} rounds after an unmeasured churn segment ({options.Settle.TotalSeconds:0} s settling after each switch)");
         return await ClosedLoop.RunAsync(
             [$"{label}, idle cluster", $"{label}, churn"],
             options.Clients,
@@ -150,7 +166,7 @@ internal sealed class LoadRun(LoadTestOptions options)
                         break;
                     case SegmentEvent.Measure when churnSegment:
                         churn.Record(true);
-                        staleness.AddWindow(at, at + (segments[i].Length - segments[i].Settle));
+                        staleness?.AddWindow(at, at + (segments[i].Length - segments[i].Settle));
                         break;
                     case SegmentEvent.End when churnSegment:
                         churn.Record(false);
@@ -161,7 +177,22 @@ internal sealed class LoadRun(LoadTestOptions options)
 
                 return Task.CompletedTask;
             },
+            pace,
             cancellationToken);
+    }
+
+    /// <summary>A raw status call with a buffer of its own: a paced caller may have several calls in flight.</summary>
+    private static async Task<(bool Ok, string? Error)> PacedStatusAsync(HttpClient http, Uri mcp, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(RawMcp.BufferSize);
+        try
+        {
+            return await RawMcp.StatusAsync(http, mcp, buffer, null, null, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static Dictionary<string, DateTime>[] Seen(int clients) =>

@@ -87,6 +87,12 @@ internal sealed record LoadTestOptions
     /// <summary>One MCP client while the churn runs: the staleness baseline.</summary>
     public TimeSpan BaselineDuration { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The paced phase: this many MCP calls per second in all, asked on schedule over <see cref="Clients"/> connections
+    /// whether or not earlier calls have answered (0: no paced phase).
+    /// </summary>
+    public double PacedRate { get; init; } = 5_000;
+
     /// <summary>Control calls per second (run / stop / restart) issued by the churn.</summary>
     public double ChurnRate { get; init; } = 24;
 
@@ -147,6 +153,7 @@ internal sealed record LoadTestOptions
           --settle S           seconds not measured after each switch of the churn        [1]
           --baseline S         seconds of churn with 1 MCP client (staleness baseline)    [15]
           --churn-rate N       control calls per second during the churn                  [24]
+          --paced-rate N       churn: MCP calls/s of the paced (open-loop) phase, 0: none [5000]
           --scripts-per-node N scripts per node, half long-running, half short            [50]
           --short-lifetime S   how long a short script runs before exiting                [0.2]
           --flood-line N       flood: bytes per line, newline included                    [100]
@@ -214,6 +221,7 @@ internal sealed record LoadTestOptions
                 "--settle" => options with { Settle = TimeSpan.FromSeconds(Number()) },
                 "--baseline" => options with { BaselineDuration = TimeSpan.FromSeconds(Number()) },
                 "--churn-rate" => options with { ChurnRate = Number() },
+                "--paced-rate" => options with { PacedRate = Number() },
                 "--scripts-per-node" => options with { ScriptsPerNode = (int)Number() },
                 "--short-lifetime" => options with { ShortLifetime = TimeSpan.FromSeconds(Number()) },
                 "--redis" => options with { Redis = Value() },
@@ -238,9 +246,9 @@ internal sealed record LoadTestOptions
         }
 
         if (options.Clients < 1 || options.ChurnRate <= 0 || options.ScriptsPerNode < 4 || options.Rounds < 1 || options.Settle >= options.Segment ||
-            options.BaselineDuration <= TimeSpan.FromSeconds(1) || options.FloodLineBytes is < 2 or > 16_384)
+            options.BaselineDuration <= TimeSpan.FromSeconds(1) || options.FloodLineBytes is < 2 or > 16_384 || options.PacedRate < 0)
         {
-            throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1, --flood-line 2..16384");
+            throw new ArgumentException("--clients must be ≥ 1, --churn-rate > 0, --scripts-per-node ≥ 4, --rounds ≥ 1, --settle < --segment, --baseline > 1, --flood-line 2..16384, --paced-rate ≥ 0");
         }
 
         if (options.Starts < 1)

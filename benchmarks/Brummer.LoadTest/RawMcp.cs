@@ -16,8 +16,11 @@ internal static class RawMcp
     private static readonly byte[] Result = Encoding.UTF8.GetBytes("\"result\"");
     private static readonly byte[] EventData = Encoding.UTF8.GetBytes("data: ");
 
+    /// <summary>The largest answer a buffer holds.</summary>
+    public const int BufferSize = 1024 * 1024;
+
     /// <summary>A buffer per loop, reused for each answer it reads.</summary>
-    public static byte[] NewBuffer() => new byte[1024 * 1024];
+    public static byte[] NewBuffer() => new byte[BufferSize];
 
     public static async Task<(bool Ok, string? Error)> StatusAsync(
         HttpClient http, Uri mcp, byte[] buffer, StalenessTracker? staleness, Dictionary<string, DateTime>? seen, CancellationToken cancellationToken)
