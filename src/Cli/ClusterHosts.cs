@@ -2,6 +2,7 @@ using System.Net;
 using Brummer.Clustering;
 using Brummer.Clustering.Tls;
 using Brummer.Gateway;
+using Brummer.Grains.Discovery;
 using Brummer.Grains.Processes;
 using Brummer.ServiceDefaults;
 using Brummer.Silo;
@@ -41,6 +42,7 @@ public static class ClusterHosts
     public static IHost BuildNode(NodeRunOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        NodeDefinitions.Prefetch();
         var builder = Host.CreateApplicationBuilder(HostSettings.Generic(args));
         builder.AddServiceDefaults("brummer-node", options.Name);
         if (options.MetricsPort is { } metricsPort)

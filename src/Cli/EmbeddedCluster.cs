@@ -1,5 +1,6 @@
 using System.Net;
 using Brummer.Gateway;
+using Brummer.Grains.Discovery;
 using Brummer.Grains.Processes;
 using Brummer.ServiceDefaults;
 using Brummer.Silo;
@@ -29,6 +30,7 @@ public static class EmbeddedCluster
     public static WebApplication Build(UpOptions options, string[]? args = null, Action<IHostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        NodeDefinitions.Prefetch();
         var builder = WebApplication.CreateSlimBuilder(HostSettings.Web(args));
         builder.AddServiceDefaults("brummer", options.Node);
         builder.WebHost.UseKestrel(k => k.Listen(options.Bind, options.Port));

@@ -9,7 +9,6 @@ using Brummer.Gateway.Status;
 using Brummer.Gateway.Tools;
 using Brummer.Gateway.Traffic;
 using Brummer.Gateway.Waiting;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -67,8 +66,7 @@ public static class GatewayExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddBrummerOpenApi();
         builder.Services.AddSingleton<TokenStore>();
-        builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        TokenAuthenticationHandler.AddTokenAuthentication(builder.Services);
         builder.Services.AddRoleAuthorization();
         if (settings.AllowedOrigins.Count > 0)
         {

@@ -73,6 +73,35 @@ public sealed class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_FirstRunForAUser_WritesNothingIntoTheirHome_AndWarnsOfNothing()
+    {
+        // ASP.NET Core's data protection, pulled in by AddAuthentication, made a first run write a key into
+        // ~/.aspnet/DataProtection-Keys and warn that it was stored unencrypted; bearer tokens need no key ring.
+        using var stack = new StackDirectory(new Dictionary<string, string> { ["web"] = Dummy.Command("say:listening", "sleep") });
+        var home = Directory.CreateTempSubdirectory("brummer-home-");
+        try
+        {
+            var port = FreePort();
+            await using var brummer = BrummerProcess.Start(
+                new Dictionary<string, string> { ["HOME"] = home.FullName },
+                "up", "--dir", stack.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--node", "solo");
+            await using (var mcp = await McpCalls.ConnectAsync(await brummer.McpUrlAsync()))
+            {
+                var result = await mcp.CallToolAsync("scripts_status", cancellationToken: TestContext.Current.CancellationToken);
+                Assert.True(result.IsError is not true);
+            }
+
+            Assert.Equal(0, await brummer.TerminateAsync());
+            Assert.False(Directory.Exists(Path.Combine(home.FullName, ".aspnet")), "brummer up wrote into ~/.aspnet");
+            Assert.DoesNotContain("warn:", brummer.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Up_MalformedPackageJson_FailsWithFileLineAndColumn()
     {
         using var stack = new StackDirectory(new Dictionary<string, string>(), "{ \"scripts\": { \"web\": } }");

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -20,6 +22,20 @@ internal sealed class TokenAuthenticationHandler(
     TokenStore tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "BrummerToken";
+
+    /// <summary>
+    /// This scheme as the only one. Not <c>AddAuthentication</c>: it also adds data protection, whose hosted service
+    /// loads a key ring at start-up (XML, before Kestrel listens) and on a first run writes a key into
+    /// ~/.aspnet/DataProtection-Keys. Bearer tokens need neither, and a dev tool has no business writing there.
+    /// </summary>
+    public static IServiceCollection AddTokenAuthentication(IServiceCollection services)
+    {
+        services.AddAuthenticationCore(o => o.DefaultScheme = SchemeName);
+        services.AddWebEncoders();
+        services.TryAddSingleton(TimeProvider.System);
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(SchemeName, null);
+        return services;
+    }
 
     private const string Realm = "brummer";
 

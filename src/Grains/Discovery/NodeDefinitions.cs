@@ -14,6 +14,12 @@ namespace Brummer.Grains.Discovery;
 /// </summary>
 public static class NodeDefinitions
 {
+    /// <summary>
+    /// Starts, in the background, what reading a directory asks of the machine (the version of the node on PATH), so a
+    /// host that calls this first and reads its directory while being built does not wait for it.
+    /// </summary>
+    public static void Prefetch() => NpmToolchain.Prefetch();
+
     /// <summary>Reads <paramref name="directory"/> for node <paramref name="node"/>, expanding variables against this process's environment.</summary>
     /// <exception cref="ScriptDiscoveryException">A file is missing, malformed or inconsistent; the message says where and why.</exception>
     public static ScriptCatalog Load(string directory, string node) => Load(directory, node, CurrentEnvironment());

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -30,10 +31,19 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
     /// <summary>npm 10 and later name the command <c>run</c>; older ones <c>run-script</c>.</summary>
     public string Command => NpmVersion is { } v && int.TryParse(v.Split('.')[0], out var major) && major < 10 ? "run-script" : "run";
 
+    /// <summary>Starts asking the node on PATH for its version, so that <see cref="Find"/> later finds the answer ready.</summary>
+    public static void Prefetch()
+    {
+        if (Processes.ExecutableResolver.Find("node") is { } node)
+        {
+            _ = NodeAnswer.For(node);
+        }
+    }
+
     public static NpmToolchain Find()
     {
         var node = Processes.ExecutableResolver.Find("node");
-        var (version, platform, arch) = node is null ? (null, null, null) : AskNode(node);
+        var (version, platform, arch) = node is null ? (null, null, null) : NodeAnswer.For(node).Facts;
         var npmRoot = FindNpmRoot();
         return new NpmToolchain(node, version, platform, arch, npmRoot, npmRoot is null ? null : ReadVersion(Path.Combine(npmRoot, "package.json")));
     }
@@ -53,34 +63,80 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
             : null;
     }
 
-    private static (string?, string?, string?) AskNode(string node)
+    /// <summary>
+    /// One run of <c>node -p</c> per node executable (path and last write), started when first wanted and read when
+    /// first needed: a start-up prefetches it while the host is built (it takes ~80 ms), and a reload, which reads the
+    /// scripts again, asks node again only if node itself changed. A failed answer is not kept.
+    /// </summary>
+    private sealed class NodeAnswer
     {
-        try
+        private static readonly ConcurrentDictionary<(string Path, DateTime Written), Lazy<NodeAnswer>> Answers = new();
+
+        private readonly (string Path, DateTime Written) _key;
+        private readonly Process? _process;
+        private readonly Lazy<(string?, string?, string?)> _facts;
+
+        private NodeAnswer((string Path, DateTime Written) key)
         {
-            using var process = Process.Start(new ProcessStartInfo(node, ["-p", "process.version + ' ' + process.platform + ' ' + process.arch"])
+            _key = key;
+            _process = TryStart(key.Path);
+            _facts = new(Read, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>node's version, platform and arch; nulls when it could not tell.</summary>
+        public (string?, string?, string?) Facts => _facts.Value;
+
+        public static NodeAnswer For(string node)
+        {
+            var key = (node, File.GetLastWriteTimeUtc(node));
+            return Answers.GetOrAdd(key, static k => new Lazy<NodeAnswer>(() => new NodeAnswer(k))).Value;
+        }
+
+        private static Process? TryStart(string node)
+        {
+            try
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            });
-            if (process is null)
+                return Process.Start(new ProcessStartInfo(node, ["-p", "process.version + ' ' + process.platform + ' ' + process.arch"])
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                });
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+
+        private (string?, string?, string?) Read()
+        {
+            var facts = ReadOnce();
+            if (facts.Item1 is null)
+            {
+                Answers.TryRemove(_key, out _);
+            }
+
+            return facts;
+        }
+
+        private (string?, string?, string?) ReadOnce()
+        {
+            if (_process is null)
             {
                 return (null, null, null);
             }
 
-            var output = process.StandardOutput.ReadToEndAsync();
+            using var process = _process;
+            // Its answer is one short line: the pipe holds it, so node never waits for us to read.
             if (!process.WaitForExit(AskLimit))
             {
                 process.Kill();
                 return (null, null, null);
             }
 
-            var parts = output.Result.Trim().Split(' ');
+            var parts = process.StandardOutput.ReadToEnd().Trim().Split(' ');
             return process.ExitCode == 0 && parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (null, null, null);
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return (null, null, null);
         }
     }
 
