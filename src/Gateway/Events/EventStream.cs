@@ -1,7 +1,5 @@
 using System.Text;
-using Brummer.Gateway.Security;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Brummer.Gateway.Events;
@@ -13,8 +11,6 @@ namespace Brummer.Gateway.Events;
 /// </summary>
 internal static class EventStream
 {
-    private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
-
     // Browsers wait this long before reconnecting after the stream ends.
     private static readonly byte[] Opening = Encoding.UTF8.GetBytes("retry: 1000\n: brummer events\n\n");
 
@@ -23,43 +19,16 @@ internal static class EventStream
         // The standard header wins over the query parameter: it is what a reconnecting EventSource sends.
         var after = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : since;
         using var subscription = feed.Subscribe(after);
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass each event on at once
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        var body = response.Body;
+        var body = ServerSentEvents.Open(context);
         await body.WriteAsync(Opening, cancellationToken);
-        var events = subscription.Events;
         try
         {
-            while (true)
+            var end = await ServerSentEvents.PumpAsync(
+                context, subscription.Events, static (item, stream, ct) => stream.WriteAsync(item.Frame, ct), heartbeat, flushed: null, cancellationToken);
+            if (end == StreamEnd.Revoked)
             {
-                if (await StreamAccess.EndIfRevokedAsync(context, cancellationToken))
-                {
-                    logger.LogInformation("Ended an event stream: its token was revoked");
-                    return;
-                }
-
-                while (events.TryRead(out var item))
-                {
-                    await body.WriteAsync(item.Frame, cancellationToken);
-                }
-
-                await body.FlushAsync(cancellationToken);
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(heartbeat);
-                try
-                {
-                    if (!await events.WaitToReadAsync(quiet.Token))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    await body.WriteAsync(Heartbeat, cancellationToken);
-                }
+                logger.LogInformation("Ended an event stream: its token was revoked");
+                return;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

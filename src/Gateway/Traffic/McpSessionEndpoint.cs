@@ -5,7 +5,6 @@ using Brummer.Gateway.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,7 +43,6 @@ internal sealed class McpSessionEndpoint(
     // The official clients reopen a stream that ends only once they have seen an event id (the C# client) or always
     // (the TypeScript one), so the stream opens with an id and no data, which both skip; every notification has one too.
     private static readonly byte[] Opening = Encoding.UTF8.GetBytes(": brummer notifications\nretry: 1000\nid: 0\ndata: \n\n");
-    private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -143,45 +141,23 @@ internal sealed class McpSessionEndpoint(
         var cancellationToken = ending.Token;
         try
         {
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers[Header] = session.Id;
-            response.Headers["X-Accel-Buffering"] = "no";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            var body = response.Body;
+            var body = ServerSentEvents.Open(context);
+            context.Response.Headers[Header] = session.Id;
             await body.WriteAsync(Opening, cancellationToken);
-            var heartbeat = options.Value.EventsHeartbeat;
-            while (true)
+            var end = await ServerSentEvents.PumpAsync(
+                context,
+                stream.Frames,
+                async (frame, output, ct) =>
+                {
+                    await output.WriteAsync(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {session.NextEventId()}\n")), ct);
+                    await output.WriteAsync(frame, ct);
+                },
+                options.Value.EventsHeartbeat,
+                () => session.Touch(time.GetUtcNow()),
+                cancellationToken);
+            if (end == StreamEnd.Revoked)
             {
-                if (await StreamAccess.EndIfRevokedAsync(context, cancellationToken))
-                {
-                    logger.LogInformation("Ended an MCP notification stream: its token was revoked");
-                    break;
-                }
-
-                while (stream.Frames.TryRead(out var frame))
-                {
-                    await body.WriteAsync(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {session.NextEventId()}\n")), cancellationToken);
-                    await body.WriteAsync(frame, cancellationToken);
-                }
-
-                await body.FlushAsync(cancellationToken);
-                session.Touch(time.GetUtcNow());
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(heartbeat);
-                try
-                {
-                    if (!await stream.Frames.WaitToReadAsync(quiet.Token))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    await body.WriteAsync(Heartbeat, cancellationToken);
-                }
+                logger.LogInformation("Ended an MCP notification stream: its token was revoked");
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
