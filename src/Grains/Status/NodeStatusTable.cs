@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Brummer.Grains.Abstractions;
@@ -8,7 +7,7 @@ namespace Brummer.Grains.Status;
 
 /// <summary>
 /// The node's lock-free table of process state. Readers never lock and never call a grain: <see cref="Get"/> is one
-/// volatile load, a dictionary probe and another volatile load; <see cref="TryCopyProcesses"/> reads every process at
+/// volatile load, a probe of the name index (<see cref="ScriptIndex"/>) and another volatile load; <see cref="TryCopyProcesses"/> reads every process at
 /// one consistent version without allocating; <see cref="Snapshot"/> is one volatile load and a compare while nothing
 /// changed, and after a change the first reader builds it once (lock-free) and every later one shares it.
 /// A write (rare: a state change or a new last line) takes the write lock to order versions and costs one record:
@@ -47,7 +46,7 @@ public sealed class NodeStatusTable
         _address = address;
         _gatewayEndpoint = gatewayEndpoint;
         _stopAllowance = stopAllowance;
-        _layout = Layout.Of([.. scripts], FrozenDictionary<string, ProcessCell>.Empty, definitionsVersion: 0, error: null, previous: null);
+        _layout = Layout.Of([.. scripts], ScriptIndex.Empty, definitionsVersion: 0, error: null, previous: null);
         // A new incarnation per table (one per node run): lets gateways tell a restarted node from a late message.
         Incarnation = time.GetUtcNow().UtcTicks;
         _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _layout.Scripts, [], Incarnation, gatewayEndpoint, stopAllowance);
@@ -278,13 +277,13 @@ public sealed class NodeStatusTable
     }
 
     /// <summary>The scripts at one point in time: their cells by name and in order, and the definitions' version.</summary>
-    private sealed class Layout(ImmutableArray<ScriptInfo> scripts, ProcessCell[] slots, FrozenDictionary<string, ProcessCell> cells, long definitionsVersion, string? error, Layout? previous)
+    private sealed class Layout(ImmutableArray<ScriptInfo> scripts, ProcessCell[] slots, ScriptIndex cells, long definitionsVersion, string? error, Layout? previous)
     {
         public ImmutableArray<ScriptInfo> Scripts { get; } = scripts;
 
         public ProcessCell[] Slots { get; } = slots;
 
-        public FrozenDictionary<string, ProcessCell> Cells { get; } = cells;
+        public ScriptIndex Cells { get; } = cells;
 
         public long DefinitionsVersion { get; } = definitionsVersion;
 
@@ -297,7 +296,7 @@ public sealed class NodeStatusTable
             set => Volatile.Write(ref field, value);
         } = previous;
 
-        public static Layout Of(ImmutableArray<ScriptInfo> scripts, FrozenDictionary<string, ProcessCell> existing, long definitionsVersion, string? error, Layout? previous)
+        public static Layout Of(ImmutableArray<ScriptInfo> scripts, ScriptIndex existing, long definitionsVersion, string? error, Layout? previous)
         {
             var slots = new ProcessCell[scripts.Length];
             for (var i = 0; i < slots.Length; i++)
@@ -314,7 +313,7 @@ public sealed class NodeStatusTable
                 }
             }
 
-            return new Layout(scripts, slots, slots.ToFrozenDictionary(c => c.Script.Name, StringComparer.Ordinal), definitionsVersion, error, previous);
+            return new Layout(scripts, slots, new ScriptIndex(slots), definitionsVersion, error, previous);
         }
     }
 
