@@ -33,14 +33,12 @@ internal sealed class CpuSampler(IReadOnlyList<(string Role, Func<int> Pid)> wat
     public static CpuUsage Over(IReadOnlyList<(CpuSample Start, CpuSample End)> windows)
     {
         var seconds = 0.0;
-        var busy = 0.0;
-        var total = 0.0;
+        var idle = 0.0;
         var roles = new Dictionary<string, (double Self, double Children)>(StringComparer.Ordinal);
         foreach (var (start, end) in windows)
         {
             seconds += (end.At - start.At).TotalSeconds;
-            busy += end.MachineBusy - start.MachineBusy;
-            total += end.MachineTotal - start.MachineTotal;
+            idle += (end.MachineTotal - end.MachineBusy) - (start.MachineTotal - start.MachineBusy);
             foreach (var (role, (self, children)) in end.Processes)
             {
                 var before = start.Processes.GetValueOrDefault(role);
@@ -56,7 +54,10 @@ internal sealed class CpuSampler(IReadOnlyList<(string Role, Func<int> Pid)> wat
 
         return new CpuUsage(
             [.. roles.Select(r => (r.Key, r.Value.Self / seconds, r.Value.Children / seconds))],
-            total <= 0 ? 0 : busy / total * Environment.ProcessorCount,
+            // Busy = the cores minus their idle time, not /proc/stat's busy fields: those are sampled at the tick, and a
+            // tickless kernel whose cores idle between short bursts charges most ticks to idle (0.12 cores busy
+            // reported while the gateway alone used 0.52), whereas idle time is measured when a core leaves idle.
+            Math.Max(0, Environment.ProcessorCount - (idle / TicksPerSecond / seconds)),
             Environment.ProcessorCount);
     }
 
