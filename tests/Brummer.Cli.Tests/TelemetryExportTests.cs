@@ -186,8 +186,12 @@ public sealed class TelemetryExportTests
         Assert.Equal((first.TraceId, first.SpanId), (link.TraceId, link.SpanId));
         Assert.Contains(first.Events, e => e.Name == Events.Restart);
 
-        // Nothing the run did for itself (its exit watch, the restart's wait) joined the first trace afterwards.
-        Assert.All(receiver.Spans.Where(s => s.TraceId == first.TraceId), s => Assert.True(s.EndTimeUnixNano <= first.EndTimeUnixNano, $"{s.Name} ended after the run"));
+        // Nothing the run did for itself (its exit watch, the restart's wait) joined the first trace afterwards. What
+        // began before the run (the MCP request and the grain call that started it) may end after so short a run on a
+        // busy machine: it is the run's ancestor, not its work.
+        Assert.All(
+            receiver.Spans.Where(s => s.TraceId == first.TraceId && s.StartTimeUnixNano >= first.StartTimeUnixNano),
+            s => Assert.True(s.EndTimeUnixNano <= first.EndTimeUnixNano, $"{s.Name} ended after the run"));
         if (!autostart)
         {
             var request = (await receiver.WaitForSpansAsync(s => s.TraceId == first.TraceId && s.Kind == OtlpSpanKind.Server && s.ParentSpanId == string.Empty))[0];
