@@ -66,7 +66,7 @@ public static class GatewayExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddBrummerOpenApi();
         builder.Services.AddSingleton<TokenStore>();
-        TokenAuthenticationHandler.AddTokenAuthentication(builder.Services);
+        builder.Services.AddTokenAuthentication();
         builder.Services.AddRoleAuthorization();
         if (settings.AllowedOrigins.Count > 0)
         {

@@ -23,20 +23,6 @@ internal sealed class TokenAuthenticationHandler(
 {
     public const string SchemeName = "BrummerToken";
 
-    /// <summary>
-    /// This scheme as the only one. Not <c>AddAuthentication</c>: it also adds data protection, whose hosted service
-    /// loads a key ring at start-up (XML, before Kestrel listens) and on a first run writes a key into
-    /// ~/.aspnet/DataProtection-Keys. Bearer tokens need neither, and a dev tool has no business writing there.
-    /// </summary>
-    public static IServiceCollection AddTokenAuthentication(IServiceCollection services)
-    {
-        services.AddAuthenticationCore(o => o.DefaultScheme = SchemeName);
-        services.AddWebEncoders();
-        services.TryAddSingleton(TimeProvider.System);
-        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(SchemeName, null);
-        return services;
-    }
-
     private const string Realm = "brummer";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -91,5 +77,23 @@ internal sealed class TokenAuthenticationHandler(
             ClaimTypes.Name,
             GatewayRoles.ClaimType);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}
+
+/// <summary>Registers <see cref="TokenAuthenticationHandler"/>, as <see cref="RoleAuthorization.AddRoleAuthorization"/> registers the policies.</summary>
+internal static class TokenAuthentication
+{
+    /// <summary>
+    /// The token scheme as the only one. Not <c>AddAuthentication</c>: it also adds data protection, whose hosted service
+    /// loads a key ring at start-up (XML, before Kestrel listens) and on a first run writes a key into
+    /// ~/.aspnet/DataProtection-Keys. Bearer tokens need neither, and a dev tool has no business writing there.
+    /// </summary>
+    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthenticationCore(o => o.DefaultScheme = TokenAuthenticationHandler.SchemeName);
+        services.AddWebEncoders();
+        services.TryAddSingleton(TimeProvider.System);
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        return services;
     }
 }

@@ -43,9 +43,9 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
     public static NpmToolchain Find()
     {
         var node = Processes.ExecutableResolver.Find("node");
-        var (version, platform, arch) = node is null ? (null, null, null) : NodeAnswer.For(node).Facts;
+        var facts = node is null ? NodeFacts.Unknown : NodeAnswer.For(node).Facts;
         var npmRoot = FindNpmRoot();
-        return new NpmToolchain(node, version, platform, arch, npmRoot, npmRoot is null ? null : ReadVersion(Path.Combine(npmRoot, "package.json")));
+        return new NpmToolchain(node, facts.Version, facts.Platform, facts.Arch, npmRoot, npmRoot is null ? null : ReadVersion(Path.Combine(npmRoot, "package.json")));
     }
 
     private static string? FindNpmRoot()
@@ -74,7 +74,7 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
 
         private readonly (string Path, DateTime Written) _key;
         private readonly Process? _process;
-        private readonly Lazy<(string?, string?, string?)> _facts;
+        private readonly Lazy<NodeFacts> _facts;
 
         private NodeAnswer((string Path, DateTime Written) key)
         {
@@ -83,8 +83,7 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
             _facts = new(Read, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        /// <summary>node's version, platform and arch; nulls when it could not tell.</summary>
-        public (string?, string?, string?) Facts => _facts.Value;
+        public NodeFacts Facts => _facts.Value;
 
         public static NodeAnswer For(string node)
         {
@@ -109,10 +108,10 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
             }
         }
 
-        private (string?, string?, string?) Read()
+        private NodeFacts Read()
         {
             var facts = ReadOnce();
-            if (facts.Item1 is null)
+            if (facts.Version is null)
             {
                 Answers.TryRemove(_key, out _);
             }
@@ -120,11 +119,11 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
             return facts;
         }
 
-        private (string?, string?, string?) ReadOnce()
+        private NodeFacts ReadOnce()
         {
             if (_process is null)
             {
-                return (null, null, null);
+                return NodeFacts.Unknown;
             }
 
             using var process = _process;
@@ -132,12 +131,18 @@ internal sealed record NpmToolchain(string? NodePath, string? NodeVersion, strin
             if (!process.WaitForExit(AskLimit))
             {
                 process.Kill();
-                return (null, null, null);
+                return NodeFacts.Unknown;
             }
 
             var parts = process.StandardOutput.ReadToEnd().Trim().Split(' ');
-            return process.ExitCode == 0 && parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (null, null, null);
+            return process.ExitCode == 0 && parts.Length == 3 ? new NodeFacts(parts[0], parts[1], parts[2]) : NodeFacts.Unknown;
         }
+    }
+
+    /// <summary>node's version, platform and arch (<c>process.version</c>, <c>.platform</c>, <c>.arch</c>); nulls when it could not tell.</summary>
+    private readonly record struct NodeFacts(string? Version, string? Platform, string? Arch)
+    {
+        public static NodeFacts Unknown => default;
     }
 
     private static string? ReadVersion(string packageJson)
