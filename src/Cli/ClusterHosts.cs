@@ -29,7 +29,8 @@ public sealed record NodeRunOptions(
     TimeSpan FailureDetection,
     ClusterTls? Tls = null,
     bool OtelLogs = true,
-    int? MetricsPort = null);
+    int? MetricsPort = null,
+    int PushPort = 0);
 
 /// <summary>What <c>brummer gateway</c> runs: MCP + JSON API over an Orleans client of the cluster; it hosts no grains.</summary>
 public sealed record GatewayRunOptions(ClusterConnection Cluster, string ClusterId, IPAddress Bind, int Port, GatewaySecurity? Gateway = null, ClusterTls? Tls = null)
@@ -58,6 +59,7 @@ public static class ClusterHosts
                 Advertise = options.Advertise,
                 SiloPort = options.SiloPort,
                 GatewayPort = options.GatewayPort,
+                PushPort = options.PushPort,
                 FailureDetection = options.FailureDetection,
                 Tls = options.Tls,
                 ExportOutputLogs = options.OtelLogs,
@@ -96,7 +98,7 @@ public static class ClusterHosts
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, ClusteringExtensions.ServiceId));
             client.UseBrummerTransport(options.Tls);
             client.AddActivityPropagation();
-        });
+        }, options.Tls is { } tls ? tls.SslClientOptions : null);
         builder.AddBrummerGateway(g => options.Security.Apply(g, options.Bind));
         var app = builder.Build();
         app.MapBrummerGateway();

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Net.Security;
 using Brummer.Gateway.Apis;
 using Brummer.Gateway.Dashboard;
 using Brummer.Gateway.Events;
@@ -179,8 +180,9 @@ public static class GatewayExtensions
     /// holds up only its own calls. For gateways outside the nodes' processes; <paramref name="configure"/> applies
     /// what every client of the cluster needs (cluster ids, TLS) — the clustering itself is each node's endpoint.
     /// </summary>
-    public static IServiceCollection AddDirectNodeClients(this IServiceCollection services, Action<IClientBuilder> configure) =>
-        services.AddSingleton<NodeClients>(sp => ActivatorUtilities.CreateInstance<DirectNodeClients>(sp, configure));
+    /// <param name="pushTls">The cluster's mutual TLS for push connections to nodes; null when the cluster has none.</param>
+    public static IServiceCollection AddDirectNodeClients(this IServiceCollection services, Action<IClientBuilder> configure, Func<SslClientAuthenticationOptions>? pushTls = null) =>
+        services.AddSingleton<NodeClients>(sp => ActivatorUtilities.CreateInstance<DirectNodeClients>(sp, configure, new PushConnectionSecurity(pushTls)));
 
     /// <summary>Completes once the gateway has read every node known at startup.</summary>
     public static Task WaitForClusterViewAsync(this IServiceProvider services, CancellationToken cancellationToken) =>

@@ -11,6 +11,8 @@ namespace Brummer.Grains.Abstractions;
 /// <see cref="DefinitionsVersion"/> is the version at which its scripts last changed (a reload); a gateway holding
 /// another one replaces its view of the node instead of merging. <see cref="DefinitionsError"/> says why the node's
 /// definition files were last refused (it kept the previous definitions); null when they were read.
+/// <see cref="PushEndpoint"/> is where gateways open a push connection of their own to the node
+/// (<see cref="StatusPushWire"/>); null when the node offers none, and its changes come as Orleans observer calls.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("brummer.node-snapshot")]
 public sealed record NodeSnapshot(
@@ -24,7 +26,8 @@ public sealed record NodeSnapshot(
     [property: Id(7)] string? GatewayEndpoint = null,
     [property: Id(8)] TimeSpan StopAllowance = default,
     [property: Id(9)] long DefinitionsVersion = 0,
-    [property: Id(10)] string? DefinitionsError = null);
+    [property: Id(10)] string? DefinitionsError = null,
+    [property: Id(11)] string? PushEndpoint = null);
 
 /// <summary>
 /// What changed on a node between two versions: every process whose version is above <see cref="FromVersion"/>.

@@ -2,6 +2,7 @@ using Brummer.Grains.Abstractions;
 using Brummer.Grains.Discovery;
 using Brummer.Grains.Processes;
 using Brummer.Grains.Status;
+using Brummer.Grains.Status.Push;
 using Brummer.Grains.Telemetry;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class NodeServiceCollectionExtensions
     /// <param name="gatewayEndpoint">Where gateways reach this node's Orleans client gateway (host:port); they call the node there directly.</param>
     /// <param name="outputLogs">Where the scripts' output goes as OpenTelemetry logs; null: it stays on the node.</param>
     /// <param name="reader">Reads the node's definition files again (reload); null: the catalog is all there is, and files are not watched.</param>
+    /// <param name="pushPort">Where gateways open push connections to this node; null: its changes reach them as Orleans observer calls only.</param>
     public static IServiceCollection AddBrummerNode(
         this IServiceCollection services,
         string node,
@@ -24,7 +26,8 @@ public static class NodeServiceCollectionExtensions
         ProcessOptions? options = null,
         string? gatewayEndpoint = null,
         DefinitionsReader? reader = null,
-        ScriptLogExportOptions? outputLogs = null)
+        ScriptLogExportOptions? outputLogs = null,
+        StatusPushPort? pushPort = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         services.AddSingleton(catalog);
@@ -44,7 +47,8 @@ public static class NodeServiceCollectionExtensions
             catalog.Scripts.Select(s => s.ToInfo(node)),
             sp.GetRequiredService<TimeProvider>(),
             gatewayEndpoint,
-            options.StopAllowance));
+            options.StopAllowance,
+            pushPort?.Endpoint.ToString()));
         services.AddMetrics();
         services.AddSingleton(sp => new NodeMetrics(sp.GetRequiredService<IMeterFactory>(), node));
         if (outputLogs is not null)
@@ -64,6 +68,13 @@ public static class NodeServiceCollectionExtensions
         services.AddSingleton<NodeAudit>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddHostedService<StatusPublisher>();
+        if (pushPort is not null)
+        {
+            // Before the shutdown service (hosted services stop in reverse): the goodbye still goes over these connections.
+            services.AddSingleton(pushPort);
+            services.AddHostedService<StatusPushListener>();
+        }
+
         services.AddHostedService<StackRunner>();
         return services;
     }

@@ -22,6 +22,9 @@ public sealed class NodeHostOptions
     /// <summary>Orleans client gateway port; 0 picks a free one.</summary>
     public int GatewayPort { get; init; }
 
+    /// <summary>Port gateways open push connections to (a cluster node's changes, read on a thread of their own); 0 picks a free one.</summary>
+    public int PushPort { get; init; }
+
     /// <summary>The address other nodes and gateways reach this node at; the node listens on it only. Loopback by default.</summary>
     public IPAddress Advertise { get; init; } = IPAddress.Loopback;
 

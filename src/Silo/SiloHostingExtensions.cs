@@ -3,6 +3,7 @@ using Brummer.Clustering;
 using Brummer.Clustering.Tls;
 using Brummer.Grains;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Status.Push;
 using Brummer.Grains.Telemetry;
 using Brummer.Silo.Membership;
 using Brummer.Silo.Placement;
@@ -67,7 +68,8 @@ public static class SiloHostingExtensions
             ConfigureNode(silo, options);
         });
 
-        AddNodeServices(builder, options, catalog, Endpoint(options.Advertise, siloPort), Endpoint(options.Advertise, gatewayPort));
+        var pushPort = StatusPushPort.Bind(options.Advertise, options.PushPort, options.Tls?.SslServerOptions());
+        AddNodeServices(builder, options, catalog, Endpoint(options.Advertise, siloPort), Endpoint(options.Advertise, gatewayPort), pushPort);
         if (connection.Provider is ClusterProvider.Redis or ClusterProvider.Postgres)
         {
             // An external store can lose its data while the nodes run; Orleans alone never recovers from that.
@@ -92,11 +94,11 @@ public static class SiloHostingExtensions
 
     private static string Endpoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
 
-    private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address, string gatewayEndpoint)
+    private static void AddNodeServices(IHostApplicationBuilder builder, NodeHostOptions options, ScriptCatalog catalog, string address, string gatewayEndpoint, StatusPushPort? pushPort = null)
     {
         // Read where the host reads everything else (environment, appsettings, command line), as the SDK's exporter does.
         var outputLogs = options.ExportOutputLogs ? ScriptLogExportOptions.FromSettings(key => builder.Configuration[key]) : null;
-        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => NodeDefinitions.Load(options.Directory, options.Name), outputLogs);
+        builder.Services.AddBrummerNode(options.Name, address, catalog, options.Processes, gatewayEndpoint, () => NodeDefinitions.Load(options.Directory, options.Name), outputLogs, pushPort);
         NodePinnedPlacementDirector.Register(builder.Services);
         builder.Services.AddBrummerNodeShutdown();
     }

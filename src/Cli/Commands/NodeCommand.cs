@@ -3,6 +3,7 @@ using System.Net;
 using Brummer.Clustering;
 using Brummer.Clustering.Tls;
 using Brummer.Grains.Discovery;
+using Brummer.Grains.Status.Push;
 using Brummer.Grains.Telemetry;
 using Brummer.Silo;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,14 @@ internal static class NodeCommand
             DefaultValueFactory = _ => ClusterConnection.DefaultGatewayPort,
             Validators = { Validate.Port("--gateway-port", allowZero: true) },
         };
+        var pushPort = new Option<int>("--push-port")
+        {
+            Description = "Port gateways open push connections to: the node's status changes, which a gateway reads on a " +
+                "thread of its own so they never wait behind its requests (0, the default, picks a free one; a gateway " +
+                "that cannot reach it gets the changes over the gateway port instead).",
+            DefaultValueFactory = _ => 0,
+            Validators = { Validate.Port("--push-port", allowZero: true) },
+        };
         var stopTimeout = new Option<double>("--stop-timeout")
         {
             Description = "Seconds a stopping script gets after SIGTERM before its process group is killed.",
@@ -71,7 +80,7 @@ internal static class NodeCommand
             "list and control them. Ctrl+C leaves the cluster and stops every script this node started; if the node is " +
             "killed, its watchdog stops them.")
         {
-            name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, stopTimeout, failureDetection, insecure,
+            name, dir, cluster, clusterId, advertise, siloPort, gatewayPort, pushPort, stopTimeout, failureDetection, insecure,
             telemetry.OtelLogs, telemetry.MetricsPort,
         };
         tls.AddTo(command);
@@ -87,6 +96,7 @@ internal static class NodeCommand
                 TimeSpan.FromSeconds(parse.GetValue(stopTimeout)),
                 TimeSpan.FromSeconds(parse.GetValue(failureDetection)),
                 OtelLogs: telemetry.ExportOutputLogs(parse),
+                PushPort: parse.GetValue(pushPort),
                 MetricsPort: parse.GetResult(telemetry.MetricsPort) is null ? null : parse.GetValue(telemetry.MetricsPort)),
             tls.Files(parse),
             parse.GetValue(insecure),
@@ -108,9 +118,9 @@ internal static class NodeCommand
         options = options with { SiloPort = FreePort.OrNext(options.SiloPort), GatewayPort = FreePort.OrNext(options.GatewayPort) };
         // Asked before any host is built: a busy port then costs one line and an instant exit, not a silo's start,
         // its error logs and its shutdown.
-        foreach (var (port, option) in new[] { (options.SiloPort, "--silo-port"), (options.GatewayPort, "--gateway-port") })
+        foreach (var (port, option) in new[] { (options.SiloPort, "--silo-port"), (options.GatewayPort, "--gateway-port"), (options.PushPort, "--push-port") })
         {
-            if (ListenPort.IsTaken(options.Advertise, port))
+            if (port != 0 && ListenPort.IsTaken(options.Advertise, port))
             {
                 return CommandOutput.Fail(
                     $"port {port} ({option}) on {options.Advertise} is already in use (another node on this machine?). Pass {option} to use another.");
@@ -138,6 +148,14 @@ internal static class NodeCommand
         {
             tls?.Dispose();
             return CommandOutput.Fail(ex.Message);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // The push port is bound while the host is built (taken since the check above, or an address not this machine's).
+            tls?.Dispose();
+            return CommandOutput.Fail(IsAddressInUse(ex)
+                ? $"port {options.PushPort} (--push-port) on {options.Advertise} is already in use. Pass --push-port to use another."
+                : $"cannot listen for push connections on {options.Advertise} port {options.PushPort}: {ex.Message}");
         }
 
         using (tls)
@@ -167,7 +185,8 @@ internal static class NodeCommand
 
             Console.WriteLine($"Node '{options.Name}' joined cluster '{options.ClusterId}' at {options.Cluster} as {options.Advertise}:{options.SiloPort}");
             Console.WriteLine(ClusterHosts.TlsBanner(options.Tls));
-            Console.WriteLine($"Running scripts of {options.Directory}; gateways reach it on port {options.GatewayPort}.");
+            var pushes = host.Services.GetService<StatusPushPort>() is { } push ? $" (pushes on {push.Endpoint.Port})" : string.Empty;
+            Console.WriteLine($"Running scripts of {options.Directory}; gateways reach it on port {options.GatewayPort}{pushes}.");
             Console.WriteLine("Press Ctrl+C to leave the cluster and stop every script this node started.");
             await host.WaitForShutdownAsync(CancellationToken.None);
             Console.WriteLine($"Node '{options.Name}' left the cluster; no script it started is left running.");

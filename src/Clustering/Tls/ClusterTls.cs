@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -104,6 +105,41 @@ public sealed class ClusterTls : IDisposable
         return statuses.Contains(X509ChainStatusFlags.NotTimeValid)
             ? $"valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u} only"
             : $"not issued by the cluster CA '{AuthorityName}' (its issuer: '{certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: true)}')";
+    }
+
+    /// <summary>
+    /// TLS for a connection this member accepts outside Orleans (a node's push port): the peer must present a
+    /// certificate the cluster CA issued, as Orleans' own connections require.
+    /// </summary>
+    public SslServerAuthenticationOptions SslServerOptions() => new()
+    {
+        ServerCertificate = Certificate,
+        ClientCertificateRequired = true,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => Accepts(certificate),
+    };
+
+    /// <summary>TLS for a connection this member opens outside Orleans: it shows its certificate and accepts only a member's.</summary>
+    public SslClientAuthenticationOptions SslClientOptions() => new()
+    {
+        // Host names are not the cluster's identity (see the class): the callback below replaces the platform's verdict.
+        TargetHost = string.Empty,
+        ClientCertificates = [Certificate],
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => Accepts(certificate),
+    };
+
+    private bool Accepts(X509Certificate? certificate) => certificate switch
+    {
+        X509Certificate2 full => IsMember(full),
+        null => false,
+        _ => AcceptsCopy(certificate),
+    };
+
+    private bool AcceptsCopy(X509Certificate certificate)
+    {
+        using var full = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return IsMember(full);
     }
 
     public void Dispose()

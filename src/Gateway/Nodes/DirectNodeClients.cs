@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 
 namespace Brummer.Gateway.Nodes;
 
@@ -12,14 +13,19 @@ namespace Brummer.Gateway.Nodes;
 /// A connection of its own to each node: an Orleans client whose only gateway is that node's, so every call for the
 /// node goes straight to it and a node that hangs (paused, swapping, cut off) holds up nothing but its own calls.
 /// Until a node's connection is up, or if it cannot be made, calls go through the cluster-wide client.
+/// Beside it, a push connection (<see cref="StatusPushReceiver"/>) carries the node's changes, read on a thread of its
+/// own; while it is down, they come as Orleans observer calls.
 /// </summary>
 public sealed class DirectNodeClients(
     IClusterClient shared,
     Action<IClientBuilder> configure,
+    PushConnectionSecurity pushSecurity,
+    Serializer serializer,
     IOptions<GatewayOptions> options,
     ILogger<DirectNodeClients> logger) : NodeClients
 {
     private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StatusPushReceiver> _pushes = new(StringComparer.Ordinal);
     private IStatusObserver? _observer;
     private IStatusObserver? _sharedReference;
 
@@ -45,8 +51,15 @@ public sealed class DirectNodeClients(
         _sharedReference = shared.CreateObjectReference<IStatusObserver>(observer);
     }
 
-    public override void Learned(string node, long incarnation, string? gatewayEndpoint)
+    public override bool PushesDirectly(string node) => _pushes.TryGetValue(node, out var push) && push.IsOpen;
+
+    public override void Learned(string node, long incarnation, string? gatewayEndpoint, string? pushEndpoint)
     {
+        if (pushEndpoint is not null && IPEndPoint.TryParse(pushEndpoint, out var push))
+        {
+            LearnedPush(node, incarnation, push);
+        }
+
         if (gatewayEndpoint is null || !IPEndPoint.TryParse(gatewayEndpoint, out var endpoint))
         {
             return;
@@ -84,16 +97,79 @@ public sealed class DirectNodeClients(
         {
             _ = connection.CloseAsync(logger);
         }
+
+        if (_pushes.TryRemove(node, out var push))
+        {
+            push.Dispose();
+        }
     }
 
     public override async ValueTask CloseAsync()
     {
+        foreach (var push in _pushes.Values)
+        {
+            push.Dispose();
+        }
+
+        _pushes.Clear();
         await Task.WhenAll(_connections.Values.Select(c => c.CloseAsync(logger)));
         _connections.Clear();
         if (_sharedReference is not null)
         {
             shared.DeleteObjectReference<IStatusObserver>(_sharedReference);
         }
+    }
+
+    /// <summary>Opens a push connection unless one to this run of the node is open or opening; a failed one is tried again.</summary>
+    private void LearnedPush(string node, long incarnation, IPEndPoint endpoint)
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+
+        var receiver = new StatusPushReceiver(node, incarnation, endpoint, _observer, serializer);
+        while (true)
+        {
+            if (_pushes.TryGetValue(node, out var existing))
+            {
+                if (existing.Incarnation == incarnation && existing.Endpoint.Equals(endpoint) && !existing.HasEnded)
+                {
+                    return;
+                }
+
+                if (!_pushes.TryRemove(KeyValuePair.Create(node, existing)))
+                {
+                    continue;
+                }
+
+                existing.Dispose();
+            }
+
+            if (_pushes.TryAdd(node, receiver))
+            {
+                _ = OpenPushAsync(receiver);
+                return;
+            }
+        }
+    }
+
+    private async Task OpenPushAsync(StatusPushReceiver receiver)
+    {
+        receiver.Ended += (ended, reason) =>
+        {
+            logger.LogWarning("The push connection from node {Node} ended ({Reason}); its changes come over the cluster connection until it is back", ended.Node, reason);
+            OnPushLost(ended.Node);
+        };
+        if (await receiver.OpenAsync(pushSecurity.NewTls(), CancellationToken.None) is { } problem)
+        {
+            receiver.Dispose();
+            logger.LogInformation("Could not open a push connection to node {Node} at {Endpoint} ({Reason}); its changes come over the cluster connection", receiver.Node, receiver.Endpoint, problem);
+            return;
+        }
+
+        logger.LogInformation("Node {Node} pushes its changes over a connection of its own at {Endpoint}", receiver.Node, receiver.Endpoint);
+        OnConnected(receiver.Node);
     }
 
     private async Task ConnectAsync(Connection connection)

@@ -10,8 +10,11 @@ namespace Brummer.Gateway.Nodes;
 /// </summary>
 public abstract class NodeClients
 {
-    /// <summary>Raised when a node's own connection is ready, so the feed can move its subscription there.</summary>
+    /// <summary>Raised when a node's own connection (or push connection) is ready, so the feed can move its subscription there.</summary>
     public event Action<string>? Connected;
+
+    /// <summary>Raised when a node's push connection ended unasked: its changes must come through an Orleans subscription again.</summary>
+    public event Action<string>? PushLost;
 
     /// <summary>The grain factory that reaches <paramref name="node"/> without passing through any other node.</summary>
     public abstract IGrainFactory For(string node);
@@ -25,8 +28,14 @@ public abstract class NodeClients
     /// <summary>The object that receives every node's pushes; must be registered before any call to <see cref="ObserverFor"/>.</summary>
     public abstract void Register(IStatusObserver observer);
 
-    /// <summary>Tells where a node's client gateway listens (from its snapshot), for a connection of its own.</summary>
-    public virtual void Learned(string node, long incarnation, string? gatewayEndpoint)
+    /// <summary>
+    /// True while <paramref name="node"/>'s changes arrive over a push connection of its own, which needs no Orleans
+    /// subscription (and must not have one: every change would arrive twice).
+    /// </summary>
+    public virtual bool PushesDirectly(string node) => false;
+
+    /// <summary>Tells where a node's client gateway and push port listen (from its snapshot), for connections of its own.</summary>
+    public virtual void Learned(string node, long incarnation, string? gatewayEndpoint, string? pushEndpoint)
     {
     }
 
@@ -39,6 +48,8 @@ public abstract class NodeClients
     public abstract ValueTask CloseAsync();
 
     protected void OnConnected(string node) => Connected?.Invoke(node);
+
+    protected void OnPushLost(string node) => PushLost?.Invoke(node);
 }
 
 /// <summary>Every node through the one cluster client: right when the gateway shares a process with the only node.</summary>

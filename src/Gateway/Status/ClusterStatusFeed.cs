@@ -40,6 +40,14 @@ internal sealed class ClusterStatusFeed(
         nodes.Register(_observer);
         // A node's own connection is up: move its subscription there, so its pushes no longer pass through another node.
         nodes.Connected += node => StartSync(node, identity: null, "direct");
+        // Pushes stopped coming over the node's push connection: subscribe through Orleans again, and pull what was missed.
+        nodes.PushLost += node =>
+        {
+            if (StartSync(node, identity: null, "push lost") is null)
+            {
+                _ = RenewAsync(node); // a pull already running may have seen the push connection still up
+            }
+        };
         var settings = options.Value;
         var attempt = 0;
         var knownVersion = -1L;
@@ -198,6 +206,11 @@ internal sealed class ClusterStatusFeed(
 
     private async Task RenewAsync(string node)
     {
+        if (nodes.PushesDirectly(node))
+        {
+            return;
+        }
+
         try
         {
             await nodes.For(node).GetGrain<INodeGrain>(node).SubscribeAsync(nodes.ObserverFor(node)).WaitAsync(options.Value.CallTimeout, time, _stopping);
@@ -258,18 +271,30 @@ internal sealed class ClusterStatusFeed(
         {
             var grain = nodes.For(node).GetGrain<INodeGrain>(node);
             var timeout = options.Value.CallTimeout;
-            var reference = nodes.ObserverFor(node);
-            await grain.SubscribeAsync(reference).WaitAsync(timeout, time, cancellationToken);
-            if (_references.TryGetValue(node, out var previous) && !ReferenceEquals(previous, reference))
+            if (nodes.PushesDirectly(node))
             {
-                // Moved to the node's own connection: the old reference would only get every push a second time.
-                _ = grain.UnsubscribeAsync(previous).WaitAsync(timeout, time, cancellationToken);
+                // The push connection is subscribed for as long as it is open: an Orleans subscription would double every push.
+                if (_references.TryRemove(node, out var previous))
+                {
+                    _ = grain.UnsubscribeAsync(previous).WaitAsync(timeout, time, cancellationToken);
+                }
+            }
+            else
+            {
+                var reference = nodes.ObserverFor(node);
+                await grain.SubscribeAsync(reference).WaitAsync(timeout, time, cancellationToken);
+                if (_references.TryGetValue(node, out var previous) && !ReferenceEquals(previous, reference))
+                {
+                    // Moved to the node's own connection: the old reference would only get every push a second time.
+                    _ = grain.UnsubscribeAsync(previous).WaitAsync(timeout, time, cancellationToken);
+                }
+
+                _references[node] = reference;
             }
 
-            _references[node] = reference;
             var snapshot = await grain.GetSnapshotAsync().WaitAsync(timeout, time, cancellationToken);
             cache.Apply(snapshot);
-            nodes.Learned(node, snapshot.Incarnation, snapshot.GatewayEndpoint);
+            nodes.Learned(node, snapshot.Incarnation, snapshot.GatewayEndpoint, snapshot.PushEndpoint);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)

@@ -27,6 +27,7 @@ public sealed class NodeStatusTable
     private readonly ChangeSignal _changed = new();
     private readonly string _address;
     private readonly string? _gatewayEndpoint;
+    private readonly string? _pushEndpoint;
     private readonly TimeSpan _stopAllowance;
     private readonly WriteSide _writes = new();
     private Layout _layout;
@@ -37,7 +38,8 @@ public sealed class NodeStatusTable
 
     /// <param name="gatewayEndpoint">Where Orleans clients (gateways) reach this node directly (host:port), if it has a client gateway.</param>
     /// <param name="stopAllowance">The longest a stop can take once begun (published for callers to wait that long).</param>
-    public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time, string? gatewayEndpoint = null, TimeSpan stopAllowance = default)
+    /// <param name="pushEndpoint">Where gateways open a push connection to this node (host:port), if it listens for one.</param>
+    public NodeStatusTable(string node, string address, IEnumerable<ScriptInfo> scripts, TimeProvider time, string? gatewayEndpoint = null, TimeSpan stopAllowance = default, string? pushEndpoint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(node);
         ArgumentNullException.ThrowIfNull(scripts);
@@ -45,11 +47,12 @@ public sealed class NodeStatusTable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _address = address;
         _gatewayEndpoint = gatewayEndpoint;
+        _pushEndpoint = pushEndpoint;
         _stopAllowance = stopAllowance;
         _layout = Layout.Of([.. scripts], ScriptIndex.Empty, definitionsVersion: 0, error: null, previous: null);
         // A new incarnation per table (one per node run): lets gateways tell a restarted node from a late message.
         Incarnation = time.GetUtcNow().UtcTicks;
-        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _layout.Scripts, [], Incarnation, gatewayEndpoint, stopAllowance);
+        _snapshot = new NodeSnapshot(node, address, 0, time.GetUtcNow(), _layout.Scripts, [], Incarnation, gatewayEndpoint, stopAllowance, PushEndpoint: pushEndpoint);
     }
 
     public string Node { get; }
@@ -239,7 +242,7 @@ public sealed class NodeStatusTable
 
             var built = new NodeSnapshot(
                 Node, _address, version, _time.GetUtcNow(), layout.Scripts, [.. buffer.AsSpan(0, written)],
-                Incarnation, _gatewayEndpoint, _stopAllowance, layout.DefinitionsVersion, layout.DefinitionsError);
+                Incarnation, _gatewayEndpoint, _stopAllowance, layout.DefinitionsVersion, layout.DefinitionsError, _pushEndpoint);
 
             // Keep the newest: a slower reader that built an older version must not replace a newer one.
             var cached = Volatile.Read(ref _snapshot);

@@ -5,7 +5,7 @@ namespace Brummer.Grains.Status;
 
 /// <summary>
 /// The gateways observing this node. Subscriptions expire unless renewed, because an observer whose gateway
-/// died never says goodbye.
+/// died never says goodbye; a push connection's lasts as long as the connection (<see cref="Attach"/>).
 /// </summary>
 public sealed class StatusSubscriptions(TimeProvider time)
 {
@@ -16,6 +16,9 @@ public sealed class StatusSubscriptions(TimeProvider time)
     public int Count => _observers.Count;
 
     public void Subscribe(IStatusObserver observer) => _observers[observer] = time.GetUtcNow();
+
+    /// <summary>Subscribes an observer that never expires: the caller unsubscribes it when it closes.</summary>
+    public void Attach(IStatusObserver observer) => _observers[observer] = DateTimeOffset.MaxValue;
 
     public void Unsubscribe(IStatusObserver observer) => _observers.TryRemove(observer, out _);
 
