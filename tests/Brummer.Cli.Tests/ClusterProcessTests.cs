@@ -121,6 +121,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         var run = await mcp.CallAsync("scripts_run", new { name = "server", node = "b" });
         Assert.Equal("b", run.GetProperty("process").GetProperty("node").GetString());
         await StatusAsync(mcp, s => s.GetValueOrDefault("b/server") == "running", "b/server running");
+
+        // Each node's changes come over a push connection of its own, to the port it published.
+        await cluster.Gateway!.WaitForOutputAsync("Node a pushes its changes over a connection of its own at 127.0.0.1:");
+        await cluster.Gateway!.WaitForOutputAsync("Node b pushes its changes over a connection of its own at 127.0.0.1:");
     }
 
     [Fact]

@@ -79,6 +79,8 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster, ITestOutputHelper
             s => s is ["running"],
             "b/server running in the gateway's status");
         await b.WaitForOutputAsync("Cluster TLS: on (certificate 'b', cluster CA 'Brummer cluster CA ");
+        // The push connection passed the same mutual TLS.
+        await cluster.Processes.Gateway!.WaitForOutputAsync("Node b pushes its changes over a connection of its own");
         await cluster.Primary.WaitForOutputAsync("Cluster TLS: on (certificate 'a', cluster CA 'Brummer cluster CA ");
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Brummer.Gateway;
+using Brummer.Gateway.Nodes;
 using Brummer.Gateway.Services;
 using Brummer.Gateway.Status;
 using Brummer.Gateway.Waiting;
@@ -44,12 +45,18 @@ public sealed class GatewayView : IAsyncDisposable
     /// <paramref name="resyncInterval"/> (10 minutes by default), so within a test only pushed changes (and the pulls
     /// a gap or a membership change asks for) can move the cache.
     /// </summary>
-    public static async Task<GatewayView> StartAsync(IClusterClient client, TimeSpan? resyncInterval = null)
+    /// <param name="nodes">The way to each node; by default every call goes through <paramref name="client"/>.</param>
+    public static async Task<GatewayView> StartAsync(IClusterClient client, TimeSpan? resyncInterval = null, NodeClients? nodes = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "brummer-gateway-test" });
         var log = new CapturedLogs();
         builder.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Information);
         builder.Services.AddSingleton(client);
+        if (nodes is not null)
+        {
+            builder.Services.AddSingleton(nodes);
+        }
+
         builder.AddBrummerGateway(o => o.ResyncInterval = resyncInterval ?? TimeSpan.FromMinutes(10));
         var host = builder.Build();
         using var timeout = new CancellationTokenSource(Eventually.DefaultTimeout);

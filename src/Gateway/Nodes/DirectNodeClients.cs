@@ -26,6 +26,7 @@ public sealed class DirectNodeClients(
 {
     private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StatusPushReceiver> _pushes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _pushProblems = new(StringComparer.Ordinal); // node → what was last said
     private IStatusObserver? _observer;
     private IStatusObserver? _sharedReference;
 
@@ -164,10 +165,14 @@ public sealed class DirectNodeClients(
         if (await receiver.OpenAsync(pushSecurity.NewTls(), CancellationToken.None) is { } problem)
         {
             receiver.Dispose();
-            logger.LogInformation("Could not open a push connection to node {Node} at {Endpoint} ({Reason}); its changes come over the cluster connection", receiver.Node, receiver.Endpoint, problem);
+            // Tried again on every pull of the node: said once, and again only if the reason changes.
+            var level = _pushProblems.TryGetValue(receiver.Node, out var said) && said == problem ? LogLevel.Debug : LogLevel.Information;
+            _pushProblems[receiver.Node] = problem;
+            logger.Log(level, "Could not open a push connection to node {Node} at {Endpoint} ({Reason}); its changes come over the cluster connection", receiver.Node, receiver.Endpoint, problem);
             return;
         }
 
+        _pushProblems.TryRemove(receiver.Node, out _);
         logger.LogInformation("Node {Node} pushes its changes over a connection of its own at {Endpoint}", receiver.Node, receiver.Endpoint);
         OnConnected(receiver.Node);
     }
