@@ -11,11 +11,15 @@ namespace Brummer.Grains;
 
 /// <summary>
 /// Answers log questions on the node that holds the buffers. Reentrant: reads never wait for each other, and a slow
-/// search never holds up a tail. Work per call is bounded by <see cref="MaxScannedLines"/> and the regex time limit.
+/// search never holds up a tail, because searches run off the grain's turn (a turn interleaves others only at its
+/// awaits), one at a time per node. Work per call is bounded by <see cref="MaxScannedLines"/> and the regex time limit.
 /// </summary>
 [NodePinnedPlacement, Reentrant]
-public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : Grain, INodeLogsGrain
+public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : Grain, INodeLogsGrain, IDisposable
 {
+    // One search at a time: each may take a core for its whole budget, and the node has scripts to run.
+    private readonly SemaphoreSlim _searching = new(1, 1);
+
     /// <summary>Lines one search may examine on a node, over all its processes (the default buffers hold 10,000 each).</summary>
     public const int MaxScannedLines = 1_000_000;
 
@@ -28,15 +32,39 @@ public sealed class NodeLogsGrain(NodeProcesses processes, TimeProvider time) : 
     /// <summary>Kept back from the asker's deadline for the answer's way back.</summary>
     private static readonly TimeSpan AnswerMargin = TimeSpan.FromMilliseconds(250);
 
-    public Task<LogPage> SearchAsync(LogQuery query)
+    public async Task<LogPage> SearchAsync(LogQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        // The asker's deadline wins over the usual budget: an answer that arrives after it gave up is wasted work,
-        // and a node that answers in time (if truncated) is never reported unreachable.
+        var supervisors = Supervisors(query.Script).ToList(); // an unknown script is refused before any wait
+        if (!await _searching.WaitAsync(Budget(query)))
+        {
+            return new LogPage([], Truncated: true, 0); // the asker gave up while earlier searches ran
+        }
+
+        try
+        {
+            // Measured after the wait: the searches ahead of this one spent part of the asker's time.
+            var budget = Budget(query);
+            return budget <= TimeSpan.Zero
+                ? new LogPage([], Truncated: true, 0)
+                : await Task.Run(() => Search(processes.Node, supervisors, query, MaxScannedLines, budget));
+        }
+        finally
+        {
+            _searching.Release();
+        }
+    }
+
+    public void Dispose() => _searching.Dispose();
+
+    /// <summary>
+    /// The asker's deadline wins over the usual budget: an answer that arrives after it gave up is wasted work, and a
+    /// node that answers in time (if truncated) is never reported unreachable. Never negative.
+    /// </summary>
+    private TimeSpan Budget(LogQuery query)
+    {
         var budget = query.AnswerBy is { } answerBy ? Min(SearchTimeBudget, answerBy - time.GetUtcNow() - AnswerMargin) : SearchTimeBudget;
-        return Task.FromResult(budget <= TimeSpan.Zero
-            ? new LogPage([], Truncated: true, 0)
-            : Search(processes.Node, Supervisors(query.Script), query, MaxScannedLines, budget));
+        return budget < TimeSpan.Zero ? TimeSpan.Zero : budget;
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -50,6 +50,34 @@ public sealed class NodeLogSearchTests
         Assert.Contains(page.Lines, l => l.Text == string.Create(CultureInfo.InvariantCulture, $"line {LinesEach}"));
     }
 
+    /// <summary>
+    /// A search that costs its whole budget runs off the grain's turn: the call returns at once, so the grain
+    /// (reentrant, which interleaves calls only at awaits) serves a tail of the same node while the search runs.
+    /// Run in the turn, the call returned only once the search had spent its budget, and every tail waited for it.
+    /// </summary>
+    [Fact]
+    public async Task SearchAsync_CatastrophicPattern_RunsOffTheGrainsTurn_ATailAnswersMeanwhile()
+    {
+        const string words = "queue worker finished processing the nightly batch for tenant acme in good order!";
+        await using var node = new SupervisorHarness(new Dictionary<string, string[]>
+        {
+            // 20 lines that each take the regex its 250 ms per-line limit: 5 s of work, more than a search's 2 s budget.
+            ["words"] = [.. Enumerable.Repeat("say:" + words, 20), "exit:0"],
+        });
+        await node["words"].StartAsync(TestContext.Current.CancellationToken);
+        await node.WaitForAsync("words", p => p.Status == ProcessStatus.Succeeded, "succeeded");
+        var grain = new NodeLogsGrain(node.Processes, TimeProvider.System);
+        var catastrophic = new LogQuery(@"^(\w+\s?)+$", IsRegex: true, Script: null, Stream: null, Since: null, Limit: 10);
+
+        var search = grain.SearchAsync(catastrophic);
+        Assert.False(search.IsCompleted, "the search ran in the caller's turn");
+        var tail = await grain.TailAsync("words", 5, afterSequence: null);
+        Assert.Equal(5, tail.Lines.Length);
+
+        var page = await search;
+        Assert.True(page.Truncated, "a search of 5 s of regex work answered within its 2 s budget untruncated");
+    }
+
     private static async Task<SupervisorHarness> ThreeChattyScriptsAsync()
     {
         var node = new SupervisorHarness(new Dictionary<string, string[]>
