@@ -22,6 +22,9 @@ public static class StatusPushWire
     /// <summary>Far above any real delta (100 processes serialize to a few tens of KB); more is not a node talking.</summary>
     public const int MaxPayload = 16 << 20;
 
+    /// <summary>Stack of each end's thread (one per connection): serializing a delta is shallow work.</summary>
+    public const int ThreadStackBytes = 256 * 1024;
+
     /// <summary>The gateway's answer to <see cref="PushFrame.Leaving"/>: the goodbye arrived.</summary>
     public const byte Ack = 0x06;
 

@@ -129,7 +129,7 @@ public sealed class DirectNodeClients(
             return;
         }
 
-        var receiver = new StatusPushReceiver(node, incarnation, endpoint, _observer, serializer);
+        StatusPushReceiver? receiver = null;
         while (true)
         {
             if (_pushes.TryGetValue(node, out var existing))
@@ -147,6 +147,7 @@ public sealed class DirectNodeClients(
                 existing.Dispose();
             }
 
+            receiver ??= new StatusPushReceiver(node, incarnation, endpoint, _observer, serializer);
             if (_pushes.TryAdd(node, receiver))
             {
                 _ = OpenPushAsync(receiver);

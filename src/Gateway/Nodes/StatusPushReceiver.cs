@@ -25,7 +25,7 @@ internal sealed class StatusPushReceiver(
     /// <summary>Silence after which the connection is given up: a node pushes a heartbeat every 2 s.</summary>
     public static readonly TimeSpan SilenceLimit = StatusSubscription.UnresponsiveAfter * 2;
 
-    private Stream? _stream;
+    private volatile Stream? _stream;
     private volatile bool _open;
     private int _closing;
 
@@ -105,11 +105,14 @@ internal sealed class StatusPushReceiver(
         _open = true;
         if (Volatile.Read(ref _closing) != 0)
         {
-            stream.Dispose(); // closed while opening
+            // Disposed while opening: it may have missed the stream.
+            _open = false;
+            stream.Dispose();
             return "closed while opening";
         }
 
-        new Thread(Receive) { IsBackground = true, Name = $"brummer push {node}" }.Start();
+        // One per node: a small stack keeps fifty of them cheap (a delta's deserialization is shallow).
+        new Thread(Receive, StatusPushWire.ThreadStackBytes) { IsBackground = true, Name = $"brummer push {node}" }.Start();
         return null;
     }
 

@@ -44,7 +44,7 @@ internal sealed partial class StatusPushConnection : IStatusObserver, IDisposabl
 
     public void Start()
     {
-        new Thread(WriteFrames) { IsBackground = true, Name = "brummer push writer" }.Start();
+        new Thread(WriteFrames, StatusPushWire.ThreadStackBytes) { IsBackground = true, Name = "brummer push writer" }.Start();
         _ = ReadAcksAsync();
     }
 
