@@ -147,6 +147,23 @@ public sealed class StatusPushTests
     }
 
     [Fact]
+    public async Task MoreConnectionsThanTheCap_TheExtraOneIsHungUpOn_AndAClosedOneFreesItsPlace()
+    {
+        await using var node = await PushNode.StartAsync("b", maxConnections: 1);
+        var first = await node.ConnectAsync(new RecordingObserver());
+        using var second = new StatusPushReceiver("b", node.Table.Incarnation, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+
+        var refused = await second.OpenAsync(tls: null, CancellationToken.None);
+
+        Assert.NotNull(refused);
+        Assert.Equal(1, node.Subscriptions.Count);
+        first.Dispose();
+        await Eventually.UntilAsync(() => node.Subscriptions.Count == 0, "the node to drop the closed connection");
+        using var third = await node.ConnectAsync(new RecordingObserver());
+        Assert.True(third.IsOpen);
+    }
+
+    [Fact]
     public async Task Tls_AMemberOfTheCluster_GetsThePushes()
     {
         using var certificates = new CertificateFiles();
@@ -258,13 +275,13 @@ internal sealed class PushNode : IAsyncDisposable
 {
     private readonly StatusPushListener _listener;
 
-    private PushNode(string name, SslServerAuthenticationOptions? tls)
+    private PushNode(string name, SslServerAuthenticationOptions? tls, int maxConnections)
     {
         Serializer = NewSerializer();
         Table = new NodeStatusTable(name, "127.0.0.1:1", [], TimeProvider.System);
         Subscriptions = new StatusSubscriptions(TimeProvider.System);
         Port = StatusPushPort.Bind(IPAddress.Loopback, 0, tls);
-        _listener = new StatusPushListener(Port, Subscriptions, Table, Serializer, NullLogger<StatusPushListener>.Instance);
+        _listener = new StatusPushListener(Port, Subscriptions, Table, Serializer, NullLogger<StatusPushListener>.Instance) { MaxConnections = maxConnections };
     }
 
     public Serializer Serializer { get; }
@@ -278,9 +295,9 @@ internal sealed class PushNode : IAsyncDisposable
     public static Serializer NewSerializer() =>
         new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(NodeDelta).Assembly)).BuildServiceProvider().GetRequiredService<Serializer>();
 
-    public static async Task<PushNode> StartAsync(string name, SslServerAuthenticationOptions? tls = null)
+    public static async Task<PushNode> StartAsync(string name, SslServerAuthenticationOptions? tls = null, int maxConnections = StatusPushListener.DefaultMaxConnections)
     {
-        var node = new PushNode(name, tls);
+        var node = new PushNode(name, tls, maxConnections);
         await node._listener.StartAsync(CancellationToken.None);
         return node;
     }

@@ -131,7 +131,8 @@ internal static class NodeCommand
         {
             CommandOutput.Warn(
                 $"cluster TLS is off and this node listens on {options.Advertise} (--insecure): anyone who reaches ports " +
-                $"{options.SiloPort} and {options.GatewayPort} there can join the cluster and run its scripts.");
+                $"{options.SiloPort} and {options.GatewayPort} there can join the cluster and run its scripts, and its push port " +
+                "shows them every script's status.");
         }
 
         ClusterTls? tls = null;

@@ -20,10 +20,19 @@ internal sealed partial class StatusPushListener(
     Serializer serializer,
     ILogger<StatusPushListener> logger) : BackgroundService
 {
+    /// <summary>
+    /// Open push connections a node keeps: one per gateway, and gateways are few. Each costs a thread, so a peer that
+    /// opens connections by the thousand (anyone can, without cluster TLS) is refused past this.
+    /// </summary>
+    public const int DefaultMaxConnections = 64;
+
     /// <summary>How long a peer gets to complete TLS and greet before it is hung up on.</summary>
     private static readonly TimeSpan HandshakeLimit = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<StatusPushConnection, byte> _open = new();
+
+    /// <summary>See <see cref="DefaultMaxConnections"/>; lower in tests.</summary>
+    internal int MaxConnections { get; init; } = DefaultMaxConnections;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,6 +106,13 @@ internal sealed partial class StatusPushListener(
             return;
         }
 
+        if (_open.Count >= MaxConnections)
+        {
+            LogTooMany(logger, peer, MaxConnections);
+            await stream.DisposeAsync();
+            return;
+        }
+
         using var connection = new StatusPushConnection(socket, stream, serializer, new PushHello(table.Node, table.Incarnation), logger);
         _open[connection] = 0;
         subscriptions.Attach(connection);
@@ -118,6 +134,9 @@ internal sealed partial class StatusPushListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a push connection from {Peer}: it is not a member of this cluster ({Reason})")]
     private static partial void LogUntrusted(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a push connection from {Peer}: {Max} are open already, far more than a cluster has gateways")]
+    private static partial void LogTooMany(ILogger logger, string peer, int max);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Accepting a push connection failed: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);
