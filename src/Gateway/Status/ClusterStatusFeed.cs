@@ -213,11 +213,29 @@ internal sealed class ClusterStatusFeed(
 
         try
         {
-            await nodes.For(node).GetGrain<INodeGrain>(node).SubscribeAsync(nodes.ObserverFor(node)).WaitAsync(options.Value.CallTimeout, time, _stopping);
+            var grain = nodes.For(node).GetGrain<INodeGrain>(node);
+            var reference = nodes.ObserverFor(node);
+            await grain.SubscribeAsync(reference).WaitAsync(options.Value.CallTimeout, time, _stopping);
+            Subscribed(node, grain, reference, _stopping);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogDebug(ex, "Renewing the subscription to node {Node} failed; the next renewal or resync retries", node);
+        }
+    }
+
+    /// <summary>
+    /// Notes the reference <paramref name="node"/> now pushes to, so that a push connection opening later (or the
+    /// gateway stopping) unsubscribes it; a different reference noted before is unsubscribed now.
+    /// </summary>
+    private void Subscribed(string node, INodeGrain grain, IStatusObserver reference, CancellationToken cancellationToken)
+    {
+        var previous = _references.GetValueOrDefault(node);
+        _references[node] = reference;
+        if (previous is not null && !ReferenceEquals(previous, reference))
+        {
+            // Moved to the node's own connection: the old reference would only get every push a second time.
+            _ = grain.UnsubscribeAsync(previous).WaitAsync(options.Value.CallTimeout, time, cancellationToken);
         }
     }
 
@@ -283,13 +301,7 @@ internal sealed class ClusterStatusFeed(
             {
                 var reference = nodes.ObserverFor(node);
                 await grain.SubscribeAsync(reference).WaitAsync(timeout, time, cancellationToken);
-                if (_references.TryGetValue(node, out var previous) && !ReferenceEquals(previous, reference))
-                {
-                    // Moved to the node's own connection: the old reference would only get every push a second time.
-                    _ = grain.UnsubscribeAsync(previous).WaitAsync(timeout, time, cancellationToken);
-                }
-
-                _references[node] = reference;
+                Subscribed(node, grain, reference, cancellationToken);
             }
 
             var snapshot = await grain.GetSnapshotAsync().WaitAsync(timeout, time, cancellationToken);
