@@ -53,7 +53,7 @@ public sealed class NodeExposureTests(ITestOutputHelper output)
         await node.WaitForOutputAsync(banner); // printed after "joined"
         output.WriteLine(node.Output);
         Assert.Contains($"as {address}:{silo}", node.Output, StringComparison.Ordinal);
-        var warning = $"brummer: warning: cluster TLS is off and this node listens on {address} (--insecure): anyone who reaches ports {silo} and {gateway} there can join the cluster and run its scripts.";
+        var warning = $"brummer: warning: cluster TLS is off and this node listens on {address} (--insecure): anyone who reaches ports {silo} and {gateway} there can join the cluster and run its scripts, and its push port shows them every script's status.";
         Assert.Equal(warns, node.Output.Contains(warning, StringComparison.Ordinal));
         Assert.Equal(warns, node.Output.Contains("warning", StringComparison.OrdinalIgnoreCase));
     }
