@@ -144,6 +144,7 @@ public static class BrummerTelemetry
         public static readonly InstrumentDefinition Pulls = new("brummer.gateway.pulls", "{pull}", "Full node snapshots pulled, by reason (join, gap, periodic).");
         public static readonly InstrumentDefinition NodesLost = new("brummer.gateway.nodes_lost", "{node}", "Nodes the cluster declared dead while this gateway watched them.");
         public static readonly InstrumentDefinition Nodes = new("brummer.gateway.nodes", "{node}", "Nodes in the gateway's view, by status (up, unresponsive, left, lost).");
+        public static readonly InstrumentDefinition PushConnections = new("brummer.gateway.push.connections", "{connection}", "Nodes whose changes reach this gateway over a push connection of their own, read on its own thread; the others' come as Orleans observer calls.");
     }
 
     /// <summary>Every instrument name, for a host to check a scrape or a test to check coverage.</summary>
@@ -153,6 +154,6 @@ public static class BrummerTelemetry
         Node.LogBytes, Node.LogTruncated, Node.LogEvicted, Node.Errors, Node.CaptureBacklog, Node.LogExportQueued,
         Node.LogExportDropped, Node.LogExported,
         Gateway.ToolCalls, Gateway.ToolDuration, Gateway.ApiRequests, Gateway.ApiDuration, Gateway.Staleness,
-        Gateway.Deltas, Gateway.Pulls, Gateway.NodesLost, Gateway.Nodes,
+        Gateway.Deltas, Gateway.Pulls, Gateway.NodesLost, Gateway.Nodes, Gateway.PushConnections,
     ];
 }

@@ -125,6 +125,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         // Each node's changes come over a push connection of its own, to the port it published.
         await cluster.Gateway!.WaitForOutputAsync("Node a pushes its changes over a connection of its own at 127.0.0.1:");
         await cluster.Gateway!.WaitForOutputAsync("Node b pushes its changes over a connection of its own at 127.0.0.1:");
+        // And a dashboard sees it: both nodes on the dedicated path.
+        using var http = new HttpClient { BaseAddress = cluster.GatewayUrl };
+        var metrics = await http.GetStringAsync(new Uri("metrics", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Matches(@"(?m)^brummer_gateway_push_connections(\{[^}]*\})? 2$", metrics);
     }
 
     [Fact]

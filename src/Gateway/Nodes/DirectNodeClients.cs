@@ -54,6 +54,8 @@ public sealed class DirectNodeClients(
 
     public override bool PushesDirectly(string node) => _pushes.TryGetValue(node, out var push) && push.IsOpen;
 
+    public override int PushConnections => _pushes.Values.Count(push => push.IsOpen);
+
     public override void Learned(string node, long incarnation, string? gatewayEndpoint, string? pushEndpoint)
     {
         if (pushEndpoint is not null && IPEndPoint.TryParse(pushEndpoint, out var push))

@@ -34,6 +34,9 @@ public abstract class NodeClients
     /// </summary>
     public virtual bool PushesDirectly(string node) => false;
 
+    /// <summary>How many nodes push over a connection of their own now.</summary>
+    public virtual int PushConnections => 0;
+
     /// <summary>Tells where a node's client gateway and push port listen (from its snapshot), for connections of its own.</summary>
     public virtual void Learned(string node, long incarnation, string? gatewayEndpoint, string? pushEndpoint)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Brummer.Gateway.Nodes;
 using Brummer.Grains.Abstractions;
 using Brummer.Telemetry;
 using static Brummer.Telemetry.BrummerTelemetry;
@@ -26,7 +27,8 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _apiDuration;
     private readonly Histogram<double> _staleness;
 
-    public GatewayMetrics(IMeterFactory meters, ClusterStatusCache cache, TimeProvider time)
+    /// <param name="nodeClients">The way to each node, for how many push connections are open; null in tests without one.</param>
+    public GatewayMetrics(IMeterFactory meters, ClusterStatusCache cache, TimeProvider time, NodeClients? nodeClients = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(meters);
@@ -46,6 +48,8 @@ public sealed class GatewayMetrics
             () => cache.Current.Nodes.GroupBy(n => n.StatusAt(time.GetUtcNow())).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>(Attributes.NodeStatus, g.Key))),
             nodes.Unit,
             nodes.Description);
+        var pushes = BrummerTelemetry.Gateway.PushConnections;
+        meter.CreateObservableGauge(pushes.Name, () => nodeClients?.PushConnections ?? 0, pushes.Unit, pushes.Description);
     }
 
     public void Delta(DeltaOutcome outcome) =>
