@@ -96,7 +96,7 @@ public sealed class StatusPushTests
     public async Task AnotherNodeAnswers_TheGatewayHangsUp_SayingWhoAnswered()
     {
         await using var node = await PushNode.StartAsync("b");
-        using var receiver = new StatusPushReceiver("c", node.Table.Incarnation, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+        using var receiver = node.Receiver(name: "c");
 
         var problem = await receiver.OpenAsync(tls: null, CancellationToken.None);
 
@@ -108,7 +108,7 @@ public sealed class StatusPushTests
     public async Task AnOlderRunOfTheNode_IsNotTakenForTheCurrentOne()
     {
         await using var node = await PushNode.StartAsync("b");
-        using var receiver = new StatusPushReceiver("b", node.Table.Incarnation - 1, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+        using var receiver = node.Receiver(incarnation: node.Table.Incarnation - 1);
 
         var problem = await receiver.OpenAsync(tls: null, CancellationToken.None);
 
@@ -151,7 +151,7 @@ public sealed class StatusPushTests
     {
         await using var node = await PushNode.StartAsync("b", maxConnections: 1);
         var first = await node.ConnectAsync(new RecordingObserver());
-        using var second = new StatusPushReceiver("b", node.Table.Incarnation, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+        using var second = node.Receiver();
 
         var refused = await second.OpenAsync(tls: null, CancellationToken.None);
 
@@ -187,7 +187,7 @@ public sealed class StatusPushTests
         using var nodeTls = certificates.Member("b");
         using var strangerTls = certificates.Stranger("gateway");
         await using var node = await PushNode.StartAsync("b", nodeTls.SslServerOptions());
-        using var receiver = new StatusPushReceiver("b", node.Table.Incarnation, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+        using var receiver = node.Receiver();
 
         // Without TLS the gateway's greeting is not a TLS hello, so the handshake fails on the node's side.
         var clientTls = otherCa ? strangerTls.SslClientOptions() : null;
@@ -205,7 +205,7 @@ public sealed class StatusPushTests
         using var impostorTls = certificates.Stranger("b");
         using var gatewayTls = certificates.Member("gateway");
         await using var node = await PushNode.StartAsync("b", impostorTls.SslServerOptions());
-        using var receiver = new StatusPushReceiver("b", node.Table.Incarnation, node.Port.Endpoint, new RecordingObserver(), node.Serializer);
+        using var receiver = node.Receiver();
 
         var problem = await receiver.OpenAsync(gatewayTls.SslClientOptions(), CancellationToken.None);
 
@@ -302,10 +302,14 @@ internal sealed class PushNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>A gateway's receiver for this node, not yet open; by default it expects this node and this run.</summary>
+    public StatusPushReceiver Receiver(IStatusObserver? observer = null, string? name = null, long? incarnation = null) =>
+        new(name ?? Table.Node, incarnation ?? Table.Incarnation, Port.Endpoint, observer ?? new RecordingObserver(), Serializer);
+
     /// <summary>A gateway's receiver, open, once the node counts it among its subscribers.</summary>
     public async Task<StatusPushReceiver> ConnectAsync(IStatusObserver observer, SslClientAuthenticationOptions? tls = null)
     {
-        var receiver = new StatusPushReceiver(Table.Node, Table.Incarnation, Port.Endpoint, observer, Serializer);
+        var receiver = Receiver(observer);
         var problem = await receiver.OpenAsync(tls, CancellationToken.None);
         Assert.Null(problem);
         await Eventually.UntilAsync(() => Subscriptions.Count == 1, "the node to subscribe the push connection");

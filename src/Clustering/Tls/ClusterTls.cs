@@ -129,18 +129,8 @@ public sealed class ClusterTls : IDisposable
         RemoteCertificateValidationCallback = (_, certificate, _, _) => Accepts(certificate),
     };
 
-    private bool Accepts(X509Certificate? certificate) => certificate switch
-    {
-        X509Certificate2 full => IsMember(full),
-        null => false,
-        _ => AcceptsCopy(certificate),
-    };
-
-    private bool AcceptsCopy(X509Certificate certificate)
-    {
-        using var full = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return IsMember(full);
-    }
+    // SslStream hands its callbacks an X509Certificate2 on .NET (Core); no certificate at all is a refusal.
+    private bool Accepts(X509Certificate? certificate) => certificate is X509Certificate2 full && IsMember(full);
 
     public void Dispose()
     {

@@ -68,29 +68,14 @@ public sealed class DirectNodeClients(
             return;
         }
 
-        while (true)
+        if (ReplaceUnlessCurrent(
+            _connections,
+            node,
+            current: c => c.Incarnation == incarnation && c.Endpoint.Equals(endpoint) && !c.Failed,
+            create: () => new Connection(node, incarnation, endpoint),
+            close: c => _ = c.CloseAsync(logger)) is { } connection)
         {
-            if (_connections.TryGetValue(node, out var existing))
-            {
-                if (existing.Incarnation == incarnation && existing.Endpoint.Equals(endpoint) && !existing.Failed)
-                {
-                    return;
-                }
-
-                if (!_connections.TryRemove(KeyValuePair.Create(node, existing)))
-                {
-                    continue;
-                }
-
-                _ = existing.CloseAsync(logger);
-            }
-
-            var connection = new Connection(node, incarnation, endpoint);
-            if (_connections.TryAdd(node, connection))
-            {
-                _ = ConnectAsync(connection);
-                return;
-            }
+            _ = ConnectAsync(connection);
         }
     }
 
@@ -126,34 +111,52 @@ public sealed class DirectNodeClients(
     /// <summary>Opens a push connection unless one to this run of the node is open or opening; a failed one is tried again.</summary>
     private void LearnedPush(string node, long incarnation, IPEndPoint endpoint)
     {
-        if (_observer is null)
+        if (_observer is not { } observer)
         {
             return;
         }
 
-        StatusPushReceiver? receiver = null;
+        if (ReplaceUnlessCurrent(
+            _pushes,
+            node,
+            current: r => r.Incarnation == incarnation && r.Endpoint.Equals(endpoint) && !r.HasEnded,
+            create: () => new StatusPushReceiver(node, incarnation, endpoint, observer, serializer),
+            close: r => r.Dispose()) is { } receiver)
+        {
+            _ = OpenPushAsync(receiver);
+        }
+    }
+
+    /// <summary>
+    /// Puts a new entry for <paramref name="node"/> in place unless the one there is <paramref name="current"/> (same
+    /// run, same endpoint, not failed); the one it replaces is closed. Returns the new entry for the caller to start, or
+    /// null when the existing one stays. Safe against concurrent callers: exactly one of them adds.
+    /// </summary>
+    private static T? ReplaceUnlessCurrent<T>(ConcurrentDictionary<string, T> entries, string node, Func<T, bool> current, Func<T> create, Action<T> close)
+        where T : class
+    {
+        T? added = null;
         while (true)
         {
-            if (_pushes.TryGetValue(node, out var existing))
+            if (entries.TryGetValue(node, out var existing))
             {
-                if (existing.Incarnation == incarnation && existing.Endpoint.Equals(endpoint) && !existing.HasEnded)
+                if (current(existing))
                 {
-                    return;
+                    return null;
                 }
 
-                if (!_pushes.TryRemove(KeyValuePair.Create(node, existing)))
+                if (!entries.TryRemove(KeyValuePair.Create(node, existing)))
                 {
                     continue;
                 }
 
-                existing.Dispose();
+                close(existing);
             }
 
-            receiver ??= new StatusPushReceiver(node, incarnation, endpoint, _observer, serializer);
-            if (_pushes.TryAdd(node, receiver))
+            added ??= create();
+            if (entries.TryAdd(node, added))
             {
-                _ = OpenPushAsync(receiver);
-                return;
+                return added;
             }
         }
     }
